@@ -1,0 +1,1 @@
+"""Custody: secret keys, and later the re-identification crosswalk and audit log."""
