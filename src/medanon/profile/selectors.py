@@ -92,6 +92,15 @@ def _suggest(keyword: str) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def pattern_text(mask: int, value: int) -> str:
+    """A mask rule in the recipe's notation: ``(60xx,3000)`` (a partly fixed digit shows as x)."""
+    digits = "".join(
+        f"{value >> shift & 0xF:X}" if mask >> shift & 0xF == 0xF else "x"
+        for shift in range(28, -4, -4)
+    )
+    return f"({digits[:4]},{digits[4:]})"
+
+
 def _private(group_text: str, element_text: str, creator: str) -> Selector:
     group = int(group_text, 16)
     element = int(element_text, 16)
