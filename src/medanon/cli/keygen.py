@@ -10,7 +10,8 @@ from medanon.custody.keys import write_key
 
 
 def keygen(
-    keyfile: Path = typer.Argument(..., help="Where to write the key (mode 0600; never overwritten)."),
+    keyfile: Path = typer.Argument(
+        ..., help="Where to write the key (mode 0600; never overwritten)."),
 ) -> None:
     """Write a new random secret key for pseudonyms, UIDs and date shifts.
 

@@ -56,7 +56,8 @@ def write_key(path: Path, key: SecretKey | None = None) -> SecretKey:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise KeyFileError(f"key file {path} already exists; medanon never overwrites a key") from None
+        raise KeyFileError(
+            f"key file {path} already exists; medanon never overwrites a key") from None
     except OSError as exc:
         raise KeyFileError(f"cannot create key file {path}: {exc.strerror}") from None
     with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -71,7 +72,8 @@ def load_key(path: Path) -> SecretKey:
     try:
         text = Path(path).read_text(encoding="ascii")
     except FileNotFoundError:
-        raise KeyFileError(f"key file {path} does not exist (create one with 'medanon keygen')") from None
+        raise KeyFileError(
+            f"key file {path} does not exist (create one with 'medanon keygen')") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyFileError(f"cannot read key file {path}: {exc}") from None
     lines = text.split()

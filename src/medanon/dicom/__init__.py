@@ -1,0 +1,1 @@
+"""DICOM: read headers, transform one dataset (pure), write atomically."""

@@ -1,0 +1,173 @@
+"""Read one DICOM file's header, and find its pixel data without loading it.
+
+The header is parsed by pydicom up to the pixel data; the pixel data element itself is
+located by offset and length only, so the writer can stream its bytes to the output
+unchanged (never decoded, never held whole in memory). Files whose layout does not allow
+that (deflated transfer syntax, elements after the pixel data) are read whole instead.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import InvalidDicomError
+
+from medanon.errors import InputError
+
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+IMPLICIT_LITTLE = "1.2.840.10008.1.2"
+EXPLICIT_BIG = "1.2.840.10008.1.2.2"
+DEFLATED = ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1")
+PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
+LONG_LENGTH_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC",
+                             b"UN", b"UR", b"UT", b"UV"})
+ITEM, SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
+TRAILING_PADDING = 0xFFFCFFFC
+UNDEFINED = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class PixelSpan:
+    """Where the pixel data element lies in the source file, header included."""
+
+    start: int
+    end: int
+    encapsulated: bool
+
+
+@dataclass(frozen=True)
+class SourceInstance:
+    """One input file: its header dataset, file meta, and where its pixel data is."""
+
+    dataset: Dataset
+    file_meta: FileMetaDataset
+    transfer_syntax: str
+    pixels: PixelSpan | None
+    has_pixel_data: bool
+
+    @property
+    def is_dicomdir(self) -> bool:
+        """True for a DICOMDIR (a media index, not an instance: excluded from output)."""
+        return str(self.file_meta.get("MediaStorageSOPClassUID", "")) == DICOMDIR_SOP_CLASS
+
+
+def read_instance(path: Path) -> SourceInstance:
+    """Read the header of ``path`` and locate its pixel data.
+
+    Raises
+    ------
+    InputError
+        When the file is not DICOM, is empty or truncated, or cannot be parsed; the
+        message says which, without any value from the file.
+    """
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})") from None
+    if size == 0:
+        raise InputError("empty file")
+    try:
+        with open(path, "rb") as handle:
+            dataset = pydicom.dcmread(handle, stop_before_pixels=True)
+            position = handle.tell()
+            meta = dataset.file_meta
+            syntax = str(meta.get("TransferSyntaxUID", "") or "")
+            if not syntax:
+                raise InputError("no Transfer Syntax UID in the file meta information")
+            if syntax in DEFLATED:
+                return _read_whole(path, meta, syntax)
+            span = _locate_pixels(handle, position, size, syntax)
+            if span is not None and span.end < size and not _only_padding(handle, span.end,
+                                                                        size, syntax):
+                return _read_whole(path, meta, syntax)
+    except InvalidDicomError:
+        raise InputError("not a DICOM file (no DICM prefix after the preamble)") from None
+    except InputError:
+        raise
+    except (EOFError, struct.error):
+        raise InputError("truncated file: it ends inside a data element") from None
+    except (ValueError, KeyError, TypeError, NotImplementedError, OSError) as exc:
+        raise InputError(f"cannot parse the file: {type(exc).__name__}") from None
+    header = Dataset(dataset)
+    header.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
+                                 dataset.original_character_set)
+    return SourceInstance(header, meta, syntax, span, span is not None)
+
+
+def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstance:
+    """Fallback for layouts the streaming path cannot copy: read everything with pydicom."""
+    dataset = pydicom.dcmread(path)
+    header = Dataset(dataset)
+    header.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
+                                 dataset.original_character_set)
+    has_pixels = any(tag in header for tag in PIXEL_TAGS)
+    return SourceInstance(header, meta, syntax, None, has_pixels)
+
+
+def _locate_pixels(handle: BinaryIO, position: int, size: int, syntax: str) -> PixelSpan | None:
+    """Parse the pixel data element's header at ``position`` and find where it ends."""
+    if position >= size:
+        return None
+    endian = ">" if syntax == EXPLICIT_BIG else "<"
+    handle.seek(position)
+    head = handle.read(12)
+    if len(head) < 8:
+        raise InputError("truncated file: it ends inside the pixel data header")
+    group, element = struct.unpack(endian + "HH", head[:4])
+    if (group << 16 | element) not in PIXEL_TAGS:
+        return None
+    if syntax == IMPLICIT_LITTLE:
+        (length,), header_length = struct.unpack("<L", head[4:8]), 8
+    elif head[4:6] in LONG_LENGTH_VRS:
+        if len(head) < 12:
+            raise InputError("truncated file: it ends inside the pixel data header")
+        (length,), header_length = struct.unpack(endian + "L", head[8:12]), 12
+    else:
+        (length,), header_length = struct.unpack(endian + "H", head[6:8]), 8
+    value_start = position + header_length
+    if length != UNDEFINED:
+        end = value_start + length
+        if end > size:
+            raise InputError("truncated file: the pixel data is shorter than its length says")
+        return PixelSpan(position, end, encapsulated=False)
+    return PixelSpan(position, _end_of_fragments(handle, value_start, size, endian),
+                     encapsulated=True)
+
+
+def _end_of_fragments(handle: BinaryIO, offset: int, size: int, endian: str) -> int:
+    """Walk the items of encapsulated pixel data to its sequence delimiter."""
+    handle.seek(offset)
+    while True:
+        item = handle.read(8)
+        if len(item) < 8:
+            raise InputError("truncated file: encapsulated pixel data has no end delimiter")
+        group, element, length = struct.unpack(endian + "HHL", item)
+        tag = group << 16 | element
+        offset += 8
+        if tag == SEQUENCE_DELIMITER:
+            return offset
+        if tag != ITEM or length == UNDEFINED:
+            raise InputError("malformed encapsulated pixel data (unexpected item tag)")
+        offset += length
+        if offset > size:
+            raise InputError("truncated file: a pixel data fragment is cut short")
+        handle.seek(offset)
+
+
+def _only_padding(handle: BinaryIO, offset: int, size: int, syntax: str) -> bool:
+    """True when all that follows the pixel data is Data Set Trailing Padding or zeros."""
+    handle.seek(offset)
+    rest = handle.read(size - offset)
+    if not rest.strip(b"\x00"):
+        return True
+    endian = ">" if syntax == EXPLICIT_BIG else "<"
+    if len(rest) >= 8:
+        group, element = struct.unpack(endian + "HH", rest[:4])
+        return bool((group << 16 | element) == TRAILING_PADDING)
+    return False

@@ -1,0 +1,314 @@
+"""Transform one dataset: the pure heart of medanon.
+
+``deidentify(dataset, ruleset, key, plan)`` reads nothing and writes nothing: it takes a
+header dataset and returns a new one, so the same call serves the folder runner, a
+process pool, a Dask worker and the network node alike. Elements the rules keep as they
+are stay raw (never decoded and re-encoded), which is most of a CT header and most of
+the speed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+
+from medanon.custody.keys import SecretKey
+from medanon.dicom import markers
+from medanon.dicom.burned_in import burned_in_reason, is_encapsulated_document
+from medanon.dicom.clean import IdentifyingTerms, identifying_terms
+from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
+from medanon.dicom.dummies import dummy_value
+from medanon.dicom.private import private_rules
+from medanon.dicom.pseudonyms import (
+    patient_identity,
+    patient_pseudonym,
+    value_hash,
+    value_pseudonym,
+)
+from medanon.dicom.uids import remap_uid
+from medanon.errors import DeidentificationError
+from medanon.profile.model import Action, Mode, Option, Rule, Ruleset
+
+PATIENT_ID = 0x00100020
+PATIENT_NAME = 0x00100010
+OVERLAY_DATA_ELEMENT = 0x3000
+TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "CS", "AE", "UR"})
+DATE_VRS = frozenset({"DA", "DT"})
+
+
+@dataclass(frozen=True)
+class CollectionPlan:
+    """Decisions made once per collection, after every header was read.
+
+    ``patient_values`` maps a patient pseudonym to replacement values by tag (for example
+    the generalised age, size and weight that collection-level k-anonymity chooses); they
+    are applied after the rules. An empty plan changes nothing.
+    """
+
+    patient_values: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+
+
+EMPTY_PLAN = CollectionPlan()
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """An attribute a whitelist removed, for a human to decide on; never its value."""
+
+    tag: int
+    keyword: str
+    vr: str
+    value_digest: str
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """The output of :func:`deidentify`."""
+
+    dataset: Dataset
+    patient_pseudonym: str
+    review: tuple[ReviewItem, ...]
+
+
+@dataclass
+class _Context:
+    ruleset: Ruleset
+    key: SecretKey
+    identity: str
+    pseudonym: str
+    original_patient_name: str
+    offset_days: int
+    terms: IdentifyingTerms
+    review: list[ReviewItem]
+
+
+def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
+               plan: CollectionPlan = EMPTY_PLAN, *, has_pixel_data: bool | None = None
+               ) -> Transformed:
+    """De-identify one dataset and return a new one; the input is left unchanged.
+
+    Parameters
+    ----------
+    dataset
+        The header (and possibly pixel data) of one instance, file meta not included.
+    ruleset, key, plan
+        What to do, the secret behind pseudonyms/UIDs/date offsets, and per-collection
+        decisions.
+    has_pixel_data
+        Whether the file holds pixel data; pass it when the dataset was read without.
+
+    Raises
+    ------
+    DeidentificationError
+        When the dataset cannot be fully de-identified (an unparseable date under date
+        shifting, suspected burned-in text, ...). The caller must withhold the file.
+    """
+    if has_pixel_data is None:
+        has_pixel_data = any(t in dataset for t in (0x7FE00010, 0x7FE00008, 0x7FE00009))
+    reason = burned_in_reason(dataset, has_pixel_data)
+    sop_class = str(dataset.get("SOPClassUID", "") or "")
+    if reason and (not ruleset.allow_unchecked_burned_in or is_encapsulated_document(sop_class)):
+        raise DeidentificationError(reason)
+
+    identity = patient_identity(dataset)
+    pseudonym = patient_pseudonym(key, identity)
+    ctx = _Context(
+        ruleset=ruleset,
+        key=key,
+        identity=identity,
+        pseudonym=pseudonym,
+        original_patient_name=str(dataset.get("PatientName", "") or ""),
+        offset_days=date_offset_days(key, identity),
+        terms=identifying_terms(dataset),
+        review=[],
+    )
+    out = _transform_level(dataset, ctx)
+    for tag, value in plan.patient_values.get(pseudonym, {}).items():
+        out[tag] = DataElement(tag, dictionary_VR(tag), value)
+    markers.mark(out, dataset, ruleset.options, ruleset.mode)
+    out.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
+                              dataset.original_character_set)
+    return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review))
+
+
+def _vr_of(element: DataElement | RawDataElement) -> str:
+    vr = element.VR
+    if vr is None:
+        try:
+            vr = dictionary_VR(element.tag)
+        except KeyError:
+            vr = "UN"
+    return str(vr)
+
+
+def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
+    out = Dataset()
+    private = private_rules(dataset, ctx.ruleset)
+    ruleset = ctx.ruleset
+    for tag in dataset.keys():
+        raw = dataset.get_item(tag)
+        group, element_number = tag >> 16, tag & 0xFFFF
+        if element_number == 0:
+            continue  # group lengths are retired and would be wrong after any change
+        if group % 2 == 1:
+            rule: Rule | None = private.get(int(tag))
+            if rule is None:
+                continue
+        else:
+            rule = ruleset.rule_for(int(tag))
+            if rule is None:
+                rule = _unnamed_rule(raw, dataset, ctx)
+                if rule is None:
+                    continue
+        new = _apply(rule, raw, dataset, ctx)
+        if new is not None:
+            out[tag] = new
+    _drop_orphaned_overlays(dataset, out)
+    return out
+
+
+_KEEP_UNNAMED = Rule(Action.KEEP, "blacklist:unnamed")
+_PN_SAFETY_NET = Rule(Action.PSEUDONYM, "safety-net:person-name")
+_UID_SAFETY_NET = Rule(Action.REMAP_UID, "safety-net:uid")
+
+
+def _unnamed_rule(raw: DataElement | RawDataElement, dataset: Dataset, ctx: _Context
+                  ) -> Rule | None:
+    """The rule for an attribute neither the profile nor the recipe names."""
+    vr = _vr_of(raw)
+    if ctx.ruleset.mode is Mode.WHITELIST:
+        element = dataset[raw.tag]
+        ctx.review.append(ReviewItem(
+            tag=int(raw.tag), keyword=keyword_for_tag(raw.tag) or "", vr=vr,
+            value_digest=ctx.key.digest("review", repr(element.value)).hex()[:16]))
+        return None
+    if vr == "PN":
+        return _PN_SAFETY_NET
+    if vr == "UI" and Option.RETAIN_UIDS not in ctx.ruleset.options:
+        return _UID_SAFETY_NET
+    return _KEEP_UNNAMED
+
+
+def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx: _Context
+           ) -> DataElement | RawDataElement | None:
+    action = rule.action
+    if action is Action.REMOVE:
+        return None
+    vr = _vr_of(raw)
+    if action is Action.KEEP and vr not in ("SQ", "PN"):
+        return raw  # untouched: written back byte for byte
+    element = dataset[raw.tag]
+    tag, vr = element.tag, element.VR
+    if vr == "SQ":
+        if action in (Action.EMPTY, Action.DUMMY):
+            return DataElement(tag, vr, Sequence())
+        return DataElement(tag, vr, Sequence([_transform_level(item, ctx)
+                                              for item in element.value]))
+    if action is Action.KEEP or element.is_empty:
+        return element  # an explicitly kept person name, or nothing to hide
+    if action is Action.EMPTY:
+        return DataElement(tag, vr, None)
+    if action is Action.REPLACE:
+        return DataElement(tag, vr, rule.value)
+    handler = _HANDLERS[action]
+    return DataElement(tag, vr, _map_values(element.value, lambda v: handler(v, vr, tag, ctx)))
+
+
+def _map_values(value: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(value, (MultiValue, list, tuple)):
+        return [fn(v) for v in value]
+    return fn(value)
+
+
+def _dummy(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
+    if vr == "UI":
+        return remap_uid(ctx.key, str(value))
+    if vr == "PN":
+        return _pseudonym(value, vr, tag, ctx)
+    return dummy_value(vr)
+
+
+def _remap(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
+    if vr == "UI":
+        return remap_uid(ctx.key, str(value))
+    return _dummy(value, vr, tag, ctx)
+
+
+def _pseudonym(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
+    if vr == "PN":
+        # Family name component only, with its delimiter: "MA4K7Q...^" is the current PN
+        # form (a bare word reads as the retired form to validators).
+        return _text_pseudonym(str(value), vr, tag, ctx) + "^"
+    if vr in TEXT_VRS:
+        return _text_pseudonym(str(value), vr, tag, ctx)
+    if vr == "UI":
+        return remap_uid(ctx.key, str(value))
+    return dummy_value(vr)
+
+
+def _text_pseudonym(text: str, vr: str, tag: int, ctx: _Context) -> str:
+    if tag == PATIENT_ID:
+        return patient_pseudonym(ctx.key, "id:" + text)
+    if tag == PATIENT_NAME:
+        if text == ctx.original_patient_name:
+            return ctx.pseudonym
+        return patient_pseudonym(ctx.key, f"name:{text}|")
+    return value_pseudonym(ctx.key, keyword_for_tag(tag) or f"{tag:08X}", text, vr)
+
+
+def _hash(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
+    if vr in TEXT_VRS or vr == "PN":
+        return value_hash(ctx.key, str(value), vr)
+    return _pseudonym(value, vr, tag, ctx)
+
+
+def _shift(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
+    text = str(value)
+    if vr == "DA":
+        return shift_da_range(text, ctx.offset_days)
+    if vr == "DT":
+        return shift_dt(text, ctx.offset_days)
+    if vr == "TM":
+        return value  # whole-day offsets leave the time of day as it was
+    return _clean(value, vr, tag, ctx)
+
+
+def _clean(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
+    if vr in DATE_VRS or vr == "TM":
+        if Option.RETAIN_LONGITUDINAL_FULL_DATES in ctx.ruleset.options:
+            return value
+        return _shift(value, vr, tag, ctx)
+    if vr == "PN":
+        return _pseudonym(value, vr, tag, ctx)
+    if vr == "UI":
+        return remap_uid(ctx.key, str(value))
+    if vr in TEXT_VRS:
+        cleaned = ctx.terms.scrub(str(value))
+        return cleaned.upper() if vr == "CS" else cleaned
+    return value  # numbers, binary graphics data: nothing to clean
+
+
+_HANDLERS: dict[Action, Callable[[Any, str, int, _Context], Any]] = {
+    Action.DUMMY: _dummy,
+    Action.REMAP_UID: _remap,
+    Action.PSEUDONYM: _pseudonym,
+    Action.HASH: _hash,
+    Action.SHIFT_DATE: _shift,
+    Action.CLEAN: _clean,
+}
+
+
+def _drop_orphaned_overlays(source: Dataset, out: Dataset) -> None:
+    """Remove an overlay group whose Overlay Data was removed: the rest describes nothing."""
+    for group in range(0x6000, 0x6020, 2):
+        data_tag = (group << 16) | OVERLAY_DATA_ELEMENT
+        if data_tag in source and data_tag not in out:
+            for tag in [t for t in out.keys() if t >> 16 == group]:
+                del out[tag]

@@ -1,0 +1,156 @@
+"""Write one de-identified instance atomically, streaming its pixel data.
+
+The header is encoded by pydicom into a temporary file beside the target, the pixel data
+element follows (copied from the source file in chunks, or from cleaned bytes), and only
+then is the file renamed into place: a reader never sees a half-written instance, and a
+crash leaves at most a temporary file that the next run removes.
+
+The file meta information is rebuilt from the new dataset: no source AE title, no
+private information, medanon's implementation class. The preamble is 128 zero bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
+
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import UID
+
+from medanon._version import __version__
+from medanon.dicom.read import PixelSpan
+from medanon.dicom.uids import medanon_uid
+from medanon.errors import DeidentificationError
+
+IMPLEMENTATION_CLASS_UID = medanon_uid("implementation-class")
+IMPLEMENTATION_VERSION = ("MEDANON_" + __version__.replace(".", "_"))[:16]
+TEMP_PREFIX = ".medanon-tmp-"
+CHUNK = 1 << 20
+_SAFE_COMPONENT = re.compile(r"^[0-9.]{1,64}$")
+
+
+def build_file_meta(dataset: Dataset, transfer_syntax: str) -> FileMetaDataset:
+    """File meta information for ``dataset``, carrying nothing from the source file."""
+    meta = FileMetaDataset()
+    meta.FileMetaInformationVersion = b"\x00\x01"
+    meta.MediaStorageSOPClassUID = UID(str(dataset.SOPClassUID))
+    meta.MediaStorageSOPInstanceUID = UID(str(dataset.SOPInstanceUID))
+    meta.TransferSyntaxUID = UID(transfer_syntax)
+    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
+    meta.ImplementationVersionName = IMPLEMENTATION_VERSION
+    return meta
+
+
+def output_relpath(patient_pseudonym: str, dataset: Dataset) -> Path:
+    """``<patient pseudonym>/<study UID>/<series UID>/<SOP instance UID>.dcm``.
+
+    Only the new identifiers appear; anything that is not a plain UID is refused, so no
+    input name can ever reach a path.
+    """
+    parts = []
+    for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
+        value = str(dataset.get(keyword, "") or "").strip()
+        if not _SAFE_COMPONENT.match(value):
+            raise DeidentificationError(f"{keyword} is missing or not a valid UID")
+        parts.append(value)
+    if not re.match(r"^[A-Z0-9]{4,32}$", patient_pseudonym):
+        raise DeidentificationError("the patient pseudonym is not path-safe")
+    return Path(patient_pseudonym, parts[0], parts[1], parts[2] + ".dcm")
+
+
+class Published(StrEnum):
+    """What happened when a finished temporary file was put in place."""
+
+    CREATED = "created"
+    IDENTICAL = "identical"  # the same bytes were already there (a rerun, or a duplicate input)
+    CONFLICT = "conflict"  # different bytes under the same name: another instance, same UID
+
+
+def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
+                    source: Path | None = None, span: PixelSpan | None = None,
+                    pixel_element: bytes | None = None, durable: bool = True) -> Path:
+    """Encode ``dataset`` and its pixel data into a temporary file beside ``target``.
+
+    Pixel data comes from ``pixel_element`` (a whole encoded element) when given, else from
+    ``span`` of ``source`` (copied unchanged), else it is inside ``dataset`` or absent.
+    """
+    if "SOPClassUID" not in dataset or "SOPInstanceUID" not in dataset:
+        raise DeidentificationError("the dataset has no SOP Class UID or SOP Instance UID")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
+    dataset.file_meta = build_file_meta(dataset, transfer_syntax)
+    try:
+        with open(temp, "wb") as out:
+            pydicom.dcmwrite(out, dataset, enforce_file_format=True)
+            if pixel_element is not None:
+                out.write(pixel_element)
+            elif span is not None and source is not None:
+                with open(source, "rb") as src:
+                    src.seek(span.start)
+                    _copy_exactly(src, out, span.end - span.start)
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def publish(temp: Path, target: Path) -> Published:
+    """Move ``temp`` to ``target`` without ever replacing a different file.
+
+    A hard link creates the target only if it does not exist, atomically, even with
+    several workers racing for the same name; where links are unsupported, an existence
+    check and a rename do the same for a single writer.
+    """
+    try:
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            return Published.IDENTICAL if _same_bytes(temp, target) else Published.CONFLICT
+        except OSError:
+            if target.exists():
+                return Published.IDENTICAL if _same_bytes(temp, target) else Published.CONFLICT
+            os.replace(temp, target)
+        return Published.CREATED
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _same_bytes(first: Path, second: Path) -> bool:
+    if first.stat().st_size != second.stat().st_size:
+        return False
+    with open(first, "rb") as a, open(second, "rb") as b:
+        while True:
+            chunk = a.read(CHUNK)
+            if chunk != b.read(CHUNK):
+                return False
+            if not chunk:
+                return True
+
+
+def _copy_exactly(src: BinaryIO, dst: BinaryIO, length: int) -> None:
+    remaining = length
+    while remaining:
+        chunk = src.read(min(CHUNK, remaining))
+        if not chunk:
+            raise DeidentificationError("the source file shrank while it was being copied")
+        dst.write(chunk)
+        remaining -= len(chunk)
+
+
+def remove_stale_temporaries(root: Path) -> int:
+    """Delete temporary files an interrupted run left under ``root``; return how many."""
+    removed = 0
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            if name.startswith(TEMP_PREFIX):
+                Path(dirpath, name).unlink(missing_ok=True)
+                removed += 1
+    return removed
+

@@ -1,0 +1,1 @@
+"""Runs over folders: walk, process each file, collect the report."""

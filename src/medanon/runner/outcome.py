@@ -1,0 +1,31 @@
+"""What happened to one input file: the unit every runner reports and every report counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from medanon.dicom.transform import ReviewItem
+
+
+class Status(StrEnum):
+    """The fate of one input file."""
+
+    WRITTEN = "written"
+    DUPLICATE = "duplicate"  # its output was already there, byte for byte
+    WITHHELD = "withheld"  # DICOM, but it could not be fully de-identified: needs review
+    FAILED = "failed"  # not DICOM, truncated, unreadable
+    EXCLUDED = "excluded"  # a DICOMDIR: a media index, rebuilt by whoever publishes the output
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One input file's result, naming it only by the keyed hash of its relative path."""
+
+    source_id: str
+    status: Status
+    reason: str | None = None
+    output: str | None = None
+    bytes_in: int = 0
+    bytes_out: int = 0
+    review: tuple[ReviewItem, ...] = ()

@@ -1,0 +1,127 @@
+"""Process one file: read → transform → write. The unit of work of every runner.
+
+``process_file`` never raises for a bad file: whatever goes wrong becomes a
+:class:`FileOutcome` with a reason, and nothing reaches the output unless the whole
+file was de-identified. Only errors of the run itself (the output disk is full or
+read-only) propagate, because going on would fail every file the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydicom.dataset import Dataset
+
+from medanon.custody.keys import SecretKey
+from medanon.dicom import jpeg_segments
+from medanon.dicom.quiet import quiet_pydicom
+from medanon.dicom.read import SourceInstance, read_instance
+from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan, Transformed, deidentify
+from medanon.dicom.write import Published, output_relpath, publish, write_temporary
+from medanon.errors import DeidentificationError, InputError
+from medanon.profile.model import Ruleset
+from medanon.runner.outcome import FileOutcome, Status
+
+EXTENDED_OFFSET_TABLE = (0x7FE00001, 0x7FE00002)
+PIXEL_DATA = 0x7FE00010
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a worker needs, frozen and picklable: sent to each worker once."""
+
+    src_root: Path
+    dst_root: Path
+    ruleset: Ruleset
+    key: SecretKey
+    plan: CollectionPlan = EMPTY_PLAN
+    durable: bool = True
+
+    def source_id(self, path: Path) -> str:
+        """The keyed hash naming an input file in reports and logs (never its path)."""
+        relative = path.relative_to(self.src_root).as_posix()
+        return self.key.digest("source-path", relative).hex()[:20]
+
+
+def process_file(path: Path, ctx: RunContext) -> FileOutcome:
+    """De-identify one input file into ``ctx.dst_root``; report what happened."""
+    with quiet_pydicom():
+        return _process(path, ctx)
+
+
+def _process(path: Path, ctx: RunContext) -> FileOutcome:
+    source_id = ctx.source_id(path)
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        return FileOutcome(source_id, Status.FAILED, f"cannot read the file ({exc.strerror})")
+    try:
+        instance = read_instance(path)
+    except InputError as exc:
+        return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
+    if instance.is_dicomdir:
+        return FileOutcome(source_id, Status.EXCLUDED,
+                           "DICOMDIR (a media index that names the original files)",
+                           bytes_in=size)
+    try:
+        transformed = deidentify(instance.dataset, ctx.ruleset, ctx.key, ctx.plan,
+                                 has_pixel_data=instance.has_pixel_data)
+        pixel_element = _cleaned_pixel_element(path, instance, transformed)
+        relpath = output_relpath(transformed.patient_pseudonym, transformed.dataset)
+        target = ctx.dst_root / relpath
+        temp = write_temporary(target, transformed.dataset, instance.transfer_syntax,
+                               source=path, span=instance.pixels, pixel_element=pixel_element,
+                               durable=ctx.durable)
+    except DeidentificationError as exc:
+        return FileOutcome(source_id, Status.WITHHELD, str(exc), bytes_in=size)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        # pydicom could not encode a value read from the file: the input holds an
+        # invalid value. Fail closed, naming the kind of problem only.
+        return FileOutcome(source_id, Status.WITHHELD,
+                           f"an invalid value could not be encoded ({type(exc).__name__})",
+                           bytes_in=size)
+    written = temp.stat().st_size
+    result = publish(temp, target)
+    if result is Published.CONFLICT:
+        return FileOutcome(source_id, Status.WITHHELD,
+                           "another input file has the same SOP Instance UID but different "
+                           "content", bytes_in=size)
+    status = Status.WRITTEN if result is Published.CREATED else Status.DUPLICATE
+    return FileOutcome(source_id, status, None, relpath.as_posix(), size, written,
+                       transformed.review)
+
+
+def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed
+                           ) -> bytes | None:
+    """Cleaned encapsulated pixel data, or None to copy the source bytes unchanged."""
+    if not jpeg_segments.applies_to(instance.transfer_syntax):
+        return None
+    dataset, span = transformed.dataset, instance.pixels
+    if span is None:
+        # Read whole (rare layouts): the encapsulated pixel data sits inside the dataset.
+        if PIXEL_DATA not in dataset:
+            return None
+        cleaned = jpeg_segments.clean_encapsulated(
+            bytes(12) + dataset[PIXEL_DATA].value, instance.transfer_syntax)
+        if cleaned is not None:
+            dataset[PIXEL_DATA].value = cleaned[12:]
+            _drop_offset_tables(dataset)
+        return None
+    if not span.encapsulated:
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(span.start)
+        element = handle.read(span.end - span.start)
+    cleaned = jpeg_segments.clean_encapsulated(element, instance.transfer_syntax)
+    if cleaned is not None:
+        _drop_offset_tables(dataset)
+    return cleaned
+
+
+def _drop_offset_tables(dataset: Dataset) -> None:
+    """Fragment sizes changed: an Extended Offset Table would now point at the wrong bytes."""
+    for tag in EXTENDED_OFFSET_TABLE:
+        if tag in dataset:
+            del dataset[tag]
