@@ -10,7 +10,7 @@ the speed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag
@@ -40,7 +40,10 @@ PATIENT_ID = 0x00100020
 PATIENT_NAME = 0x00100010
 OVERLAY_DATA_ELEMENT = 0x3000
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "CS", "AE", "UR"})
+FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 DATE_VRS = frozenset({"DA", "DT"})
+DUMMY_CODE_VALUE = "ANONYMIZED"
+DUMMY_CODING_SCHEME = "99MEDANON"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ class _Context:
     offset_days: int
     terms: IdentifyingTerms
     review: list[ReviewItem]
+    # What unnamed free text gets inside a sequence whose own action was D or C: the
+    # sequence's structure survives, its free text is dummied or cleaned.
+    text_policy: Action | None = None
 
 
 def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
@@ -177,6 +183,8 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
 _KEEP_UNNAMED = Rule(Action.KEEP, "blacklist:unnamed")
 _PN_SAFETY_NET = Rule(Action.PSEUDONYM, "safety-net:person-name")
 _UID_SAFETY_NET = Rule(Action.REMAP_UID, "safety-net:uid")
+_POLICY_RULES = {Action.DUMMY: Rule(Action.DUMMY, "sequence:D"),
+                 Action.CLEAN: Rule(Action.CLEAN, "sequence:C")}
 
 
 def _unnamed_rule(raw: DataElement | RawDataElement, dataset: Dataset, ctx: _Context
@@ -191,6 +199,8 @@ def _unnamed_rule(raw: DataElement | RawDataElement, dataset: Dataset, ctx: _Con
         return None
     if vr == "PN":
         return _PN_SAFETY_NET
+    if ctx.text_policy is not None and vr in FREE_TEXT_VRS:
+        return _POLICY_RULES[ctx.text_policy]
     if vr == "UI" and Option.RETAIN_UIDS not in ctx.ruleset.options:
         return _UID_SAFETY_NET
     return _KEEP_UNNAMED
@@ -207,9 +217,12 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
     element = dataset[raw.tag]
     tag, vr = element.tag, element.VR
     if vr == "SQ":
-        if action in (Action.EMPTY, Action.DUMMY):
+        if action is Action.EMPTY:
             return DataElement(tag, vr, Sequence())
-        return DataElement(tag, vr, Sequence([_transform_level(item, ctx)
+        if action is Action.DUMMY and _is_code_sequence(tag):
+            return DataElement(tag, vr, Sequence([_dummy_code_item()]))
+        inner = _inner_context(ctx, action, tag)
+        return DataElement(tag, vr, Sequence([_transform_level(item, inner)
                                               for item in element.value]))
     if action is Action.KEEP or element.is_empty:
         return element  # an explicitly kept person name, or nothing to hide
@@ -219,6 +232,35 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
         return DataElement(tag, vr, rule.value)
     handler = _HANDLERS[action]
     return DataElement(tag, vr, _map_values(element.value, lambda v: handler(v, vr, tag, ctx)))
+
+
+def _inner_context(ctx: _Context, action: Action, tag: int) -> _Context:
+    """The context for the items of a sequence: D and C reach the free text inside.
+
+    Items of a code sequence hold coded vocabulary (code value, scheme, meaning), not
+    free text, so there the policy stops.
+    """
+    policy: Action | None
+    if _is_code_sequence(tag):
+        policy = None
+    elif action in (Action.DUMMY, Action.CLEAN):
+        policy = action
+    else:
+        policy = ctx.text_policy
+    return ctx if policy is ctx.text_policy else replace(ctx, text_policy=policy)
+
+
+def _is_code_sequence(tag: int) -> bool:
+    return (keyword_for_tag(tag) or "").endswith("CodeSequence")
+
+
+def _dummy_code_item() -> Dataset:
+    """D on a code sequence: one code that says nothing (a private coding scheme of medanon)."""
+    item = Dataset()
+    item.CodeValue = DUMMY_CODE_VALUE
+    item.CodingSchemeDesignator = DUMMY_CODING_SCHEME
+    item.CodeMeaning = "Anonymized"
+    return item
 
 
 def _map_values(value: Any, fn: Callable[[Any], Any]) -> Any:
