@@ -53,8 +53,13 @@ def _changed_by(option: Option) -> int:
     return count
 
 
+def _is_terminal() -> bool:
+    """Rich tables for people at a terminal; plain text for pipes, files and tests."""
+    return sys.stdout.isatty()
+
+
 def _print_table(rows: Sequence[Sequence[str]], title: str | None = None) -> None:
-    if sys.stdout.isatty():
+    if _is_terminal():
         table = Table(*HEADERS, title=title)
         for row in rows:
             table.add_row(*row)

@@ -246,8 +246,8 @@ class _Parser:
             return DEFAULT_OPTIONS
         valid = [option.value for option in Option]
         chosen: list[Option] = []
-        for name in names:
-            line = self.lines.line_of_value(("options",), name)
+        for index, name in enumerate(names):
+            line = self.lines.line_of_value(("options",), name, names[: index + 1].count(name))
             if name not in valid:
                 raise self.error(
                     line, f"options: unknown option {name!r}; valid options: {', '.join(valid)}"

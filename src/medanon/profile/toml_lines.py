@@ -105,11 +105,13 @@ class LineLocator:
                 return line
         return 1
 
-    def line_of_value(self, path: tuple[str, ...], value: str) -> int:
-        """The first line at or after ``path``'s line that spells ``value`` as a quoted string."""
+    def line_of_value(self, path: tuple[str, ...], value: str, occurrence: int = 1) -> int:
+        """The line, at or after ``path``'s, of the n-th quoted spelling of ``value``."""
         start = self.line_of(path)
         needles = (f'"{value}"', f"'{value}'")
+        seen = 0
         for number in range(start, len(self.lines) + 1):
-            if any(needle in self.lines[number - 1] for needle in needles):
+            seen += sum(self.lines[number - 1].count(needle) for needle in needles)
+            if seen >= occurrence:
                 return number
         return start
