@@ -13,7 +13,8 @@ present and valid whatever IOD a file belongs to:
   attributes. Three rows carry that C on another VR (Certified Timestamp and
   Frame Origin Timestamp, OB; Timezone Offset From UTC, SH): no date can be
   shifted there, so the option contributes nothing and the Basic Profile action
-  stays. Any other C is :attr:`Action.CLEAN`, origin ``option:<name>:C``.
+  stays. Any other C is :attr:`Action.CLEAN`, origin ``option:<name>:C``. (Should a
+  date row ever carry both a modified-dates C and another C, the shift wins.)
 * **Compound codes** on non-sequence attributes: X/Z → EMPTY, X/D, Z/D and
   X/Z/D → DUMMY (the least destructive choice that keeps a Type 1/2 attribute
   valid), X/Z/U* → REMAP_UID on UI and EMPTY otherwise. When the row is not in
