@@ -109,7 +109,7 @@ def _patient(ds: Dataset, slot: Slot, staff: Staff) -> None:
     ds.PatientTelephoneNumbers = patient.phone
     other = Dataset()
     other.PatientID = patient.other_id
-    other.IssuerOfPatientID = "REGIONAL MPI"
+    other.IssuerOfPatientID = study.site.department
     other.TypeOfPatientID = "TEXT"
     ds.OtherPatientIDsSequence = Sequence([other])
     if patient.slot == 0:

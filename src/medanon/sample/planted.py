@@ -11,11 +11,12 @@ from __future__ import annotations
 from medanon.sample.collection import PlantedValue
 from medanon.sample.derive import dicom_date
 from medanon.sample.people import Cast, PersonName
-from medanon.sample.plan import Series
+from medanon.sample.plan import Series, SeriesKind
 from medanon.sample.texts import iso
 
 # Slots whose folder names use the ASCII-folded FAMILY_GIVEN rendering (see layout).
 _FOLDED_FOLDER_SLOTS = (0, 2, 4)
+_PLANE_KINDS = (SeriesKind.CT_LOCALIZER, SeriesKind.CT_AXIAL, SeriesKind.CT_MPR, SeriesKind.MR)
 
 
 def _staff_names(person: PersonName, *forms: str) -> list[PlantedValue]:
@@ -71,7 +72,8 @@ def collect_planted(cast: Cast, all_series: tuple[Series, ...]) -> tuple[Planted
             PlantedValue("uid", study.referenced_patient_uid),
         ]
     for series in all_series:
-        planted += [PlantedValue("uid", series.uid),
-                    PlantedValue("uid", series.frame_of_reference_uid)]
+        planted.append(PlantedValue("uid", series.uid))
+        if series.shape.kind in _PLANE_KINDS:  # only images with a plane have a frame
+            planted.append(PlantedValue("uid", series.frame_of_reference_uid))
         planted += [PlantedValue("uid", uid) for uid in series.instance_uids]
     return tuple(dict.fromkeys(planted))
