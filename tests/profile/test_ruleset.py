@@ -43,9 +43,9 @@ def test_default_ruleset() -> None:
 def test_sequences_resolve_to_empty_or_remap() -> None:
     ruleset = build_ruleset(Recipe(options=()))
     for keyword, action in [
-        ("InstitutionCodeSequence", Action.EMPTY),  # X/Z/D
-        ("OperatorIdentificationSequence", Action.EMPTY),  # X/D
-        ("ContentSequence", Action.EMPTY),  # D
+        ("InstitutionCodeSequence", Action.DUMMY),  # X/Z/D
+        ("OperatorIdentificationSequence", Action.DUMMY),  # X/D
+        ("ContentSequence", Action.DUMMY),  # D
         ("ReferencedImageSequence", Action.REMAP_UID),  # X/Z/U*
         ("SourceImageSequence", Action.REMAP_UID),
         ("AcquisitionDateTime", Action.DUMMY),  # X/Z/D, not a sequence

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import typer
 
+from medanon.cli.progress import RunProgress
 from medanon.custody.keys import SecretKey, load_key, write_key
-from medanon.errors import KeyFileError
+from medanon.errors import ConfigurationError, KeyFileError
 from medanon.profile.recipe import default_recipe, load_recipe
-from medanon.runner.run import run_folder
+from medanon.runner.run import RunOptions, run_folder
+from medanon.runner.walk import STATE_DIR_NAME
 
 DEFAULT_KEY_PATH = Path("~/.config/medanon/medanon.key")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """'20G', '512M', '1.5T', '1000' → bytes (binary multiples)."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise ConfigurationError(f"--staging-size {text!r}: expected a size such as 20G or 512M")
+    factor = 1024 ** " KMGT".index(match[2].upper() or " ")
+    return int(float(match[1]) * factor)
 
 
 def resolve_key(path: Path | None) -> tuple[SecretKey, str | None]:
@@ -47,6 +60,22 @@ def run(
     key: Path | None = typer.Option(None, "--key", "-k",
                                     help="Secret key file (see 'medanon keygen'). Default: "
                                          "$MEDANON_KEY_FILE or ~/.config/medanon/medanon.key."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0,
+                                help="Worker processes (0: one per core)."),
+    state: Path | None = typer.Option(None, "--state",
+                                      help="State folder (manifest, report). Default: "
+                                           "DST/.medanon."),
+    restart: bool = typer.Option(False, "--restart",
+                                 help="Forget an earlier run into DST (its outputs are "
+                                      "removed) and start over."),
+    staging: Path | None = typer.Option(None, "--staging",
+                                        help="Fast local folder to copy upcoming files to, "
+                                             "for slow sources (network, USB, CD)."),
+    staging_size: str = typer.Option("20G", "--staging-size",
+                                     help="How much the staging folder may hold at once."),
+    cluster: str | None = typer.Option(None, "--cluster",
+                                       help="Run on Dask: tcp://HOST:PORT of a scheduler, or "
+                                            "local:N to start N local workers."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
 ) -> None:
     """De-identify every DICOM file under SRC into DST.
@@ -54,15 +83,22 @@ def run(
     Output files are named DST/<patient pseudonym>/<study UID>/<series UID>/<instance UID>.dcm.
     Files that cannot be fully de-identified are never written; the report
     (DST/.medanon/report.json) lists them by a keyed hash of their path, with the reason.
+    Interrupted? Run the same command again: finished files are skipped.
 
     Exit codes: 0 every file written, 1 some files withheld or failed, 2 usage or
-    configuration error.
+    configuration error (or the output could not be written).
     """
     chosen = load_recipe(recipe) if recipe is not None else default_recipe()
     secret, notice = resolve_key(key)
     if notice and not quiet:
         typer.echo(f"medanon: {notice}", err=True)
-    result = run_folder(src, dst, chosen, secret)
+    options = RunOptions(workers=workers, state_dir=state, restart=restart,
+                         staging_dir=staging, staging_budget=parse_size(staging_size),
+                         cluster=cluster)
+    exclude = (dst, state or dst / STATE_DIR_NAME)
+    with RunProgress(src, exclude, quiet=quiet) as progress:
+        result = run_folder(src, dst, chosen, secret, options=options,
+                            on_progress=progress.update)
     typer.echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}")
     raise typer.Exit(result.report.exit_code)
 

@@ -11,6 +11,7 @@ private information, medanon's implementation class. The preamble is 128 zero by
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from enum import StrEnum
@@ -134,8 +135,35 @@ def _same_bytes(first: Path, second: Path) -> bool:
                 return True
 
 
+_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                            errno.EBADF, errno.EPERM})
+
+
 def _copy_exactly(src: BinaryIO, dst: BinaryIO, length: int) -> None:
-    remaining = length
+    """Copy ``length`` bytes from the current position of ``src`` to the end of ``dst``.
+
+    In the kernel (copy_file_range) where the platform allows, so pixel bytes never pass
+    through Python; by chunks otherwise. Errors of the output (a full disk) propagate.
+    """
+    dst.flush()
+    offset, remaining = src.tell(), length
+    kernel_copy = hasattr(os, "copy_file_range")
+    while remaining and kernel_copy:
+        try:
+            copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining, offset)
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY or remaining != length:
+                raise
+            kernel_copy = False
+            break
+        if copied == 0:
+            raise DeidentificationError("the source file shrank while it was being copied")
+        offset += copied
+        remaining -= copied
+    if not remaining:
+        src.seek(offset)
+        dst.seek(0, os.SEEK_END)
+        return
     while remaining:
         chunk = src.read(min(CHUNK, remaining))
         if not chunk:

@@ -21,9 +21,13 @@ present and valid whatever IOD a file belongs to:
   any standard composite IOD (stdCompIOD "N") a compound containing X is REMOVE,
   since no IOD can require it.
 * **Sequences** (VR SQ): X/Z/U* → REMAP_UID, meaning "keep the sequence, recurse,
-  remap the UIDs inside"; D, Z, X/Z, Z/D, X/D and X/Z/D → EMPTY, an empty
-  sequence, because recursing into e.g. Institution Code Sequence would keep
-  identifying code meanings.
+  remap the UIDs inside"; Z and X/Z → EMPTY, an empty sequence; D, Z/D, X/D and
+  X/Z/D → DUMMY, which the transform carries out as "the same structure, nothing
+  identifying": a code sequence (Institution Code Sequence, Person Identification
+  Code Sequence) gets one dummy code item, any other sequence (Content Sequence,
+  Verifying Observer Sequence) keeps its items with every rule applied inside and
+  every unnamed free-text value replaced by a dummy. Emptying them instead would
+  break Type 1 sequences such as an SR document's Content Sequence.
 * **Patient's Name and Patient ID** become :attr:`Action.PSEUDONYM` (origin
   ``basic:<code>+pseudonym``): records of one patient must stay linkable, so
   they get a keyed pseudonym rather than a dummy.
@@ -100,9 +104,9 @@ def basic_rule(entry: TableEntry) -> Rule:
         if entry.is_sequence or entry.vr == "UI":
             return Rule(Action.REMAP_UID, origin)
         return Rule(Action.EMPTY, origin)
-    if entry.is_sequence or code in ("Z", "X/Z"):
+    if code in ("Z", "X/Z"):
         return Rule(Action.EMPTY, origin)
-    # D, X/D, Z/D, X/Z/D on a non-sequence attribute.
+    # D, X/D, Z/D, X/Z/D: a dummy value, or for a sequence its dummied structure.
     return Rule(Action.DUMMY, origin)
 
 

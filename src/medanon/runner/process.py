@@ -45,14 +45,18 @@ class RunContext:
         return self.key.digest("source-path", relative).hex()[:20]
 
 
-def process_file(path: Path, ctx: RunContext) -> FileOutcome:
-    """De-identify one input file into ``ctx.dst_root``; report what happened."""
+def process_file(path: Path, ctx: RunContext, read_from: Path | None = None) -> FileOutcome:
+    """De-identify one input file into ``ctx.dst_root``; report what happened.
+
+    ``path`` names the input (its keyed hash identifies it); ``read_from`` is where its
+    bytes are read, when a staging copy on fast storage stands in for a slow source.
+    """
     with quiet_pydicom():
-        return _process(path, ctx)
+        return _process(path, ctx, read_from or path)
 
 
-def _process(path: Path, ctx: RunContext) -> FileOutcome:
-    source_id = ctx.source_id(path)
+def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
+    source_id = ctx.source_id(original)
     try:
         size = os.path.getsize(path)
     except OSError as exc:

@@ -1,31 +1,65 @@
 """De-identify a folder: walk → read → plan → transform → write → report.
 
 This module is the whole pipeline as a reader should see it, top to bottom. Each step
-lives in its own module; ``run_folder`` only wires them together and checks the
-preconditions that would make a run unsafe (output inside the input, no input).
+lives in its own module; ``run_folder`` wires them together, keeps the manifest that
+makes a run resumable, and checks the preconditions that would make a run unsafe.
+
+Durability: workers write each output to a temporary name and rename it into place;
+the coordinator flushes outputs to disk (one ``sync`` per batch) before it records the
+batch in the manifest. After a crash or power cut, the manifest never claims a file
+that is not on disk, and outputs nobody claims are removed before the run resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.write import remove_stale_temporaries
-from medanon.errors import ConfigurationError
-from medanon.profile.model import Ruleset
+from medanon.errors import ConfigurationError, MedanonError
 from medanon.profile.recipe import Recipe
 from medanon.profile.ruleset import build_ruleset
+from medanon.runner.executors import make_executor
+from medanon.runner.manifest import MANIFEST_NAME, InputStamp, Manifest
 from medanon.runner.outcome import FileOutcome
-from medanon.runner.process import RunContext, process_file
-from medanon.runner.report import RunReport, write_report
+from medanon.runner.process import RunContext
+from medanon.runner.report import (
+    RunReport,
+    SessionStats,
+    report_from_manifest,
+    write_report,
+)
+from medanon.runner.staging import Stager
+from medanon.runner.tasks import Task
 from medanon.runner.walk import STATE_DIR_NAME, walk_files
 
-ProgressCallback = Callable[[FileOutcome], None]
+COMMIT_EVERY_FILES = 256
+COMMIT_EVERY_SECONDS = 2.0
+
+ProgressCallback = Callable[[FileOutcome | None, SessionStats], None]
+
+
+class OutputWriteError(MedanonError):
+    """The output folder cannot be written (full, read-only, gone): the run stopped."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run, as opposed to what to do (that is the recipe)."""
+
+    workers: int = 0  # 0: every core
+    state_dir: Path | None = None
+    restart: bool = False
+    staging_dir: Path | None = None
+    staging_budget: int = 20 * 1024**3
+    cluster: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,37 +86,151 @@ def check_folders(src: Path, dst: Path) -> tuple[Path, Path]:
     return src_real, dst_real
 
 
-def run_settings(recipe: Recipe, ruleset: Ruleset, key: SecretKey) -> dict[str, object]:
-    """What the report records about how a run was configured (no secrets)."""
-    return {
-        "mode": ruleset.mode.value,
-        "options": sorted(o.value for o in ruleset.options),
-        "recipe_fingerprint": recipe.fingerprint(),
-        "key_fingerprint": key.fingerprint,
-    }
+def run_settings(recipe: Recipe, key: SecretKey) -> dict[str, str]:
+    """The settings a run is pinned to (fingerprints only: no secret, no personal data)."""
+    return {"recipe_fingerprint": recipe.fingerprint(), "key_fingerprint": key.fingerprint}
 
 
 def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
-               plan: CollectionPlan = EMPTY_PLAN,
-               on_outcome: ProgressCallback | None = None) -> RunResult:
-    """De-identify every file under ``src`` into ``dst``.
+               plan: CollectionPlan = EMPTY_PLAN, options: RunOptions | None = None,
+               on_progress: ProgressCallback | None = None) -> RunResult:
+    """De-identify every file under ``src`` into ``dst``; resume if ``dst`` has a run.
 
     Files that cannot be fully de-identified are never written; they are listed in the
-    report (``dst/.medanon/report.json``) with their reason. Library code: nothing is
-    printed; pass ``on_outcome`` to follow progress.
+    report (``<state>/report.json``) with their reason. Library code: nothing is printed;
+    pass ``on_progress`` to follow the run.
+
+    Raises
+    ------
+    ConfigurationError
+        Unsafe folders, or a resumed run whose recipe or key changed (unless restart).
+    OutputWriteError
+        The output cannot be written; what was done is recorded, rerun to resume.
     """
+    options = options or RunOptions()
     src, dst = check_folders(src, dst)
+    state_dir = options.state_dir or dst / STATE_DIR_NAME
     ruleset = build_ruleset(recipe)
-    dst.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(dst)
-    ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan)
-    report = RunReport(settings=run_settings(recipe, ruleset, key))
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+        if options.restart:
+            _forget_previous_run(dst, state_dir)
+        manifest = Manifest(state_dir / MANIFEST_NAME)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
+    try:
+        manifest.pin_settings(run_settings(recipe, key))
+        if manifest.get("state") == "running":
+            _remove_unclaimed_outputs(dst, manifest)
+        remove_stale_temporaries(dst)
+        manifest.mark_started()
+        ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan,
+                         durable=False)
+        session = SessionStats()
+        tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx, manifest,
+                               session, on_progress)
+        _process_all(tasks, ctx, manifest, session, options, on_progress)
+        manifest.mark_finished()
+        settings = {**run_settings(recipe, key), "mode": ruleset.mode.value,
+                    "options": sorted(o.value for o in ruleset.options)}
+        report = report_from_manifest(manifest, settings, session)
+        return RunResult(report, write_report(report, state_dir))
+    finally:
+        manifest.close()
 
-    for path in walk_files(src, exclude=(dst,)):
-        outcome = process_file(path, ctx)
-        report.add(outcome)
-        if on_outcome is not None:
-            on_outcome(outcome)
 
-    report.finished = time.time()
-    return RunResult(report, write_report(report, dst / STATE_DIR_NAME))
+def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest,
+                   session: SessionStats, on_progress: ProgressCallback | None
+                   ) -> Iterator[Task]:
+    """Tasks for the files not done yet; files done by an earlier session are skipped."""
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        stamp = InputStamp(ctx.source_id(path), info.st_size if info else -1,
+                           info.st_mtime_ns if info else -1)
+        if manifest.is_done(stamp):
+            session.skipped += 1
+            if on_progress is not None and session.skipped % 1000 == 0:
+                on_progress(None, session)
+            continue
+        yield Task(path, stamp)
+
+
+def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
+                 session: SessionStats, options: RunOptions,
+                 on_progress: ProgressCallback | None) -> None:
+    stager = Stager(options.staging_dir, options.staging_budget) if options.staging_dir else None
+    if stager is not None:
+        tasks = stager.stage(tasks)
+    executor = make_executor(ctx, options.workers, options.cluster)
+    last_commit = time.monotonic()
+    try:
+        for task, outcome in executor.run(tasks):
+            if stager is not None:
+                stager.release(task)
+            recorded = manifest.stage(task.stamp, outcome)
+            session.add(recorded)
+            if on_progress is not None:
+                on_progress(recorded, session)
+            if manifest.pending >= COMMIT_EVERY_FILES or \
+                    time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
+                _commit(manifest)
+                last_commit = time.monotonic()
+    except OSError as exc:
+        raise OutputWriteError(
+            f"cannot write to the output folder ({exc.strerror or exc}); what was finished "
+            "is recorded: free space or fix the folder, then rerun the same command to "
+            "resume") from None
+    finally:
+        executor.close()
+        _commit(manifest)
+
+
+def _commit(manifest: Manifest) -> None:
+    """Make the outputs of the staged rows durable, then record them."""
+    if manifest.pending:
+        os.sync()
+        manifest.commit()
+
+
+def _remove_unclaimed_outputs(dst: Path, manifest: Manifest) -> None:
+    """After an interrupted session: delete outputs the manifest does not record.
+
+    They were being written when the run stopped; after a power cut their bytes may not
+    be whole. Their inputs have no manifest row, so they are processed again.
+    """
+    for dirpath, dirs, files in os.walk(dst):
+        dirs[:] = [d for d in dirs if d != STATE_DIR_NAME]
+        for name in files:
+            if not name.endswith(".dcm"):
+                continue
+            relative = Path(dirpath, name).relative_to(dst).as_posix()
+            if manifest.output_owner(relative) is None:
+                Path(dirpath, name).unlink(missing_ok=True)
+
+
+def _forget_previous_run(dst: Path, state_dir: Path) -> None:
+    """--restart: remove the outputs a previous run recorded, and its state."""
+    manifest_path = state_dir / MANIFEST_NAME
+    if manifest_path.exists():
+        previous = Manifest(manifest_path)
+        try:
+            for relative in previous.recorded_outputs():
+                (dst / relative).unlink(missing_ok=True)
+        finally:
+            previous.close()
+    for name in (MANIFEST_NAME, MANIFEST_NAME + "-wal", MANIFEST_NAME + "-shm"):
+        (state_dir / name).unlink(missing_ok=True)
+    _remove_empty_dirs(dst)
+    if state_dir.exists() and not any(state_dir.iterdir()):
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    for dirpath, _dirs, _files in os.walk(root, topdown=False):
+        path = Path(dirpath)
+        if path != root and path.name != STATE_DIR_NAME:
+            with contextlib.suppress(OSError):
+                path.rmdir()

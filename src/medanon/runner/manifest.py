@@ -1,0 +1,203 @@
+"""The run manifest: one SQLite row per input file, so a run can stop and resume.
+
+A row is written only after the file's output is durable, so after a crash, a
+``kill -9`` or a power cut every row tells the truth: what has a row is done, what has
+none is redone. Inputs are keyed by the keyed hash of their relative path (never the
+path), with size and mtime so that a changed input is processed again.
+
+The manifest also pins the run's recipe and key (by fingerprint): resuming with other
+settings would mix two de-identifications in one output, so it is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from medanon.errors import ConfigurationError
+from medanon.runner.outcome import FileOutcome, Status
+
+MANIFEST_NAME = "manifest.sqlite"
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    source_id TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    output TEXT,
+    reason TEXT,
+    bytes_out INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS files_output ON files(output);
+CREATE TABLE IF NOT EXISTS review (
+    source_id TEXT NOT NULL,
+    tag INTEGER NOT NULL,
+    keyword TEXT NOT NULL,
+    vr TEXT NOT NULL,
+    digest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS review_source ON review(source_id);
+"""
+
+
+@dataclass(frozen=True)
+class InputStamp:
+    """What identifies one version of an input file."""
+
+    source_id: str
+    size: int
+    mtime_ns: int
+
+
+class Manifest:
+    """The state of one run; a single writer (the coordinating process) owns it."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._pending: list[tuple[InputStamp, FileOutcome]] = []
+
+    def close(self) -> None:
+        """Commit what is pending and close the database."""
+        self._db.close()
+
+    # -- settings ------------------------------------------------------------------------
+    def get(self, name: str) -> str | None:
+        """A value from the meta table."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, name: str, value: str) -> None:
+        """Store a value in the meta table."""
+        self._db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", (name, value))
+
+    def pin_settings(self, settings: dict[str, str]) -> None:
+        """Record the run's fingerprints, or refuse when a resumed run changed them."""
+        for name, value in settings.items():
+            previous = self.get(name)
+            if previous is not None and previous != value:
+                label = name.replace("_fingerprint", "").replace("_", " ")
+                raise ConfigurationError(
+                    f"the {label} differs from the one this output folder was started with; "
+                    "rerun with the same settings to resume, or pass --restart to start over")
+        for name, value in settings.items():
+            self.put(name, value)
+        self.put("schema", SCHEMA_VERSION)
+
+    # -- files ---------------------------------------------------------------------------
+    def is_done(self, stamp: InputStamp) -> bool:
+        """True when this exact version of the input already has a final row."""
+        row = self._db.execute("SELECT size, mtime_ns FROM files WHERE source_id = ?",
+                               (stamp.source_id,)).fetchone()
+        return row is not None and row[0] == stamp.size and row[1] == stamp.mtime_ns
+
+    def output_owner(self, output: str) -> str | None:
+        """The input already recorded as having written ``output``, if any."""
+        row = self._db.execute(
+            "SELECT source_id FROM files WHERE output = ? AND status = ? LIMIT 1",
+            (output, Status.WRITTEN.value)).fetchone()
+        return None if row is None else str(row[0])
+
+    def stage(self, stamp: InputStamp, outcome: FileOutcome) -> FileOutcome:
+        """Queue one outcome for the next commit; returns it as it will be recorded.
+
+        The first input to produce an output is the one that WROTE it, whatever the order
+        in which workers finished; later inputs with byte-identical output are DUPLICATEs.
+        That keeps counts the same for an interrupted-and-resumed run as for a straight one.
+        """
+        if outcome.status in (Status.WRITTEN, Status.DUPLICATE) and outcome.output:
+            owner = self.output_owner(outcome.output) or self._pending_owner(outcome.output)
+            status = Status.WRITTEN if owner in (None, stamp.source_id) else Status.DUPLICATE
+            if status is not outcome.status:
+                outcome = FileOutcome(outcome.source_id, status, outcome.reason, outcome.output,
+                                      outcome.bytes_in, outcome.bytes_out, outcome.review)
+        self._pending.append((stamp, outcome))
+        return outcome
+
+    def _pending_owner(self, output: str) -> str | None:
+        for stamp, outcome in self._pending:
+            if outcome.output == output and outcome.status is Status.WRITTEN:
+                return stamp.source_id
+        return None
+
+    @property
+    def pending(self) -> int:
+        """Outcomes staged but not yet committed."""
+        return len(self._pending)
+
+    def commit(self) -> None:
+        """Write the staged rows in one transaction (call only once their outputs are durable)."""
+        if not self._pending:
+            return
+        rows = [(s.source_id, s.size, s.mtime_ns, o.status.value, o.output, o.reason, o.bytes_out)
+                for s, o in self._pending]
+        review = [(o.source_id, item.tag, item.keyword, item.vr, item.value_digest)
+                  for _s, o in self._pending for item in o.review]
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany("DELETE FROM review WHERE source_id = ?",
+                                 [(s.source_id,) for s, _o in self._pending])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO files(source_id, size, mtime_ns, status, output, reason,"
+                " bytes_out) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT INTO review(source_id, tag, keyword, vr, digest) VALUES (?, ?, ?, ?, ?)",
+                review)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._pending.clear()
+
+    def recorded_outputs(self) -> set[str]:
+        """Every output path (relative) the manifest says was written."""
+        return {str(row[0]) for row in self._db.execute(
+            "SELECT output FROM files WHERE output IS NOT NULL AND status = ?",
+            (Status.WRITTEN.value,))}
+
+    def counts(self) -> Counter[str]:
+        """Rows by status."""
+        return Counter({str(status): int(n) for status, n in self._db.execute(
+            "SELECT status, COUNT(*) FROM files GROUP BY status")})
+
+    def problems(self) -> list[dict[str, str]]:
+        """Every input that was not written, with its reason."""
+        return [{"file": str(r[0]), "status": str(r[1]), "reason": str(r[2] or "")}
+                for r in self._db.execute(
+                    "SELECT source_id, status, reason FROM files WHERE status IN (?, ?, ?)"
+                    " ORDER BY source_id",
+                    (Status.WITHHELD.value, Status.FAILED.value, Status.EXCLUDED.value))]
+
+    def review_rows(self) -> list[dict[str, object]]:
+        """The whitelist review: per removed attribute, files it was in and distinct values."""
+        rows = self._db.execute(
+            "SELECT tag, keyword, vr, COUNT(DISTINCT source_id), COUNT(DISTINCT digest)"
+            " FROM review GROUP BY tag ORDER BY COUNT(DISTINCT source_id) DESC, tag")
+        return [{"tag": f"({tag >> 16:04X},{tag & 0xFFFF:04X})", "keyword": keyword, "vr": vr,
+                 "files": files, "distinct_values": distinct}
+                for tag, keyword, vr, files, distinct in rows]
+
+    def totals(self) -> tuple[int, int]:
+        """Bytes written and rows recorded."""
+        row = self._db.execute("SELECT COALESCE(SUM(bytes_out), 0), COUNT(*) FROM files").fetchone()
+        return int(row[0]), int(row[1])
+
+    def mark_started(self) -> None:
+        """Record that a run is under way (cleared by :meth:`mark_finished`)."""
+        self.put("state", "running")
+        self.put("started", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+    def mark_finished(self) -> None:
+        """Record that the run reached the end of its input."""
+        self.put("state", "finished")
+        self.put("finished", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
