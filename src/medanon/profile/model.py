@@ -76,7 +76,7 @@ class MaskRule:
 
 @dataclass(frozen=True)
 class PrivateKey:
-    """A private attribute named the only safe way: by creator and element byte, never by group alone."""
+    """A private attribute named the only safe way: by creator and element byte, not group."""
 
     group: int
     creator: str

@@ -48,12 +48,24 @@ def _zigzag() -> tuple[int, ...]:
 _ZIGZAG = _zigzag()
 
 
-def _dct_matrix() -> NDArray[np.float64]:
+_DCT_BITS = 13
+
+
+def _dct_matrix() -> NDArray[np.int64]:
+    """The orthonormal 8-point DCT-II matrix in fixed point (scaled by 2**13).
+
+    Integer arithmetic makes the coefficients, hence the stream, identical on every
+    machine: a float matrix product may round differently with another BLAS.
+    """
     u = np.arange(8).reshape(8, 1)
     x = np.arange(8).reshape(1, 8)
-    matrix: NDArray[np.float64] = np.sqrt(2 / 8) * np.cos((2 * x + 1) * u * np.pi / 16)
+    matrix = np.sqrt(2 / 8) * np.cos((2 * x + 1) * u * np.pi / 16)
     matrix[0, :] = np.sqrt(1 / 8)
-    return matrix
+    fixed: NDArray[np.int64] = np.rint(matrix * (1 << _DCT_BITS)).astype(np.int64)
+    return fixed
+
+
+_DCT = _dct_matrix()
 
 
 def _huffman_codes(bits: Sequence[int], values: Sequence[int]) -> dict[int, tuple[int, int]]:
@@ -126,15 +138,17 @@ def encode_baseline(image: NDArray[np.uint8], quality: int = 90) -> bytes:
     if image.ndim != 2 or image.dtype != np.uint8:
         raise ValueError("expected a 2-D uint8 image")
     rows, cols = image.shape
-    padded = np.pad(image, ((0, -rows % 8), (0, -cols % 8)), mode="edge").astype(np.float64)
+    padded = np.pad(image, ((0, -rows % 8), (0, -cols % 8)), mode="edge").astype(np.int64)
     q = quantisation_table(quality)
-    dct = _dct_matrix()
+    divisor = q.astype(np.int64) << (2 * _DCT_BITS)
     writer = _BitWriter()
     previous_dc = 0
     for top in range(0, padded.shape[0], 8):
         for left in range(0, padded.shape[1], 8):
-            block = padded[top : top + 8, left : left + 8] - 128.0
-            coefficients = np.rint(dct @ block @ dct.T / q).astype(np.int64).ravel()
+            block = padded[top : top + 8, left : left + 8] - 128
+            scaled = _DCT @ block @ _DCT.T
+            rounded = (np.abs(scaled) + divisor // 2) // divisor  # nearest, ties away from 0
+            coefficients = (np.sign(scaled) * rounded).ravel()
             zz = [int(coefficients[i]) for i in _ZIGZAG]
             size, bits = _category(zz[0] - previous_dc)
             previous_dc = zz[0]
