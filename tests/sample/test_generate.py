@@ -5,6 +5,7 @@ from pathlib import Path
 import pydicom
 import pytest
 from pydicom.dataset import Dataset, FileDataset
+from pydicom.errors import InvalidDicomError
 from pydicom.uid import JPEGBaseline8Bit, MediaStorageDirectoryStorage
 
 from medanon.errors import ConfigurationError
@@ -45,6 +46,9 @@ def test_shape_and_expected_counts(sample: SampleCollection) -> None:
         "README.TXT", next(p for p in sample.files if p.endswith("REPORT.dcm"))}
     total = sum(p.stat().st_size for p in sample.root.rglob("*") if p.is_file())
     assert total < 5_000_000
+    for path in sample.paths_of(FileKind.NOT_DICOM):
+        with pytest.raises(InvalidDicomError):
+            pydicom.dcmread(sample.root / path)
 
 
 def test_each_dicom_file_is_what_it_claims(
