@@ -24,7 +24,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,8 @@ class Run:
 
     wall: float
     peak_rss_kb: int
-    error: str | None  # None when every command exited 0
+    error: str | None  # None when every command exited with an accepted code
+    returncode: int = 0
 
 
 def _children(pid: int) -> list[int]:
@@ -113,9 +114,17 @@ def _last_line(log: Path) -> str:
 
 
 def run_one(
-    argv: Sequence[str], log: Path, timeout: float, env: Mapping[str, str] | None = None
+    argv: Sequence[str],
+    log: Path,
+    timeout: float,
+    ok_codes: Collection[int] = (0,),
+    env: Mapping[str, str] | None = None,
 ) -> Run:
-    """Run ``argv`` with output appended to ``log``; never raises for a failing command."""
+    """Run ``argv`` with output appended to ``log``; never raises for a failing command.
+
+    ``ok_codes`` are the exit codes that still count as a finished run (medanon exits 1 when
+    it withheld some files: its time is valid, the withheld files show in the output count).
+    """
     wrapped = GNU_TIME.exists()
     rss_file = log.with_suffix(".rss")
     command = [str(GNU_TIME), "-f", "%M", "-o", str(rss_file), *argv] if wrapped else list(argv)
@@ -146,28 +155,31 @@ def run_one(
         proc.returncode = os.waitstatus_to_exitcode(status)
     exact = _read_rss(rss_file) if wrapped else int(usage.ru_maxrss)
     peak = max(exact, sampler.peak_kb)
-    if proc.returncode == 0:
-        return Run(wall, peak, None)
+    code = proc.returncode
+    if code in ok_codes:
+        return Run(wall, peak, None, code)
     if wall >= timeout:
-        return Run(wall, peak, f"killed after {timeout:.0f} s")
-    return Run(wall, peak, f"exit {proc.returncode}: {_last_line(log)}")
+        return Run(wall, peak, f"killed after {timeout:.0f} s", code)
+    return Run(wall, peak, f"exit {code}: {_last_line(log)}", code)
 
 
 def run_steps(
     steps: Sequence[Sequence[str]],
     log: Path,
     timeout: float,
+    ok_codes: Collection[int] = (0,),
     env: Mapping[str, str] | None = None,
 ) -> Run:
     """Run commands one after another (stop at the first failure); walls add, peaks max."""
-    wall, peak = 0.0, 0
+    wall, peak, code = 0.0, 0, 0
     for argv in steps:
-        result = run_one(argv, log, max(1.0, timeout - wall), env)
+        result = run_one(argv, log, max(1.0, timeout - wall), ok_codes, env)
         wall += result.wall
         peak = max(peak, result.peak_rss_kb)
+        code = max(code, result.returncode)
         if result.error is not None:
-            return Run(wall, peak, result.error)
-    return Run(wall, peak, None)
+            return Run(wall, peak, result.error, result.returncode)
+    return Run(wall, peak, None, code)
 
 
 def count_outputs(root: Path) -> tuple[int, int]:

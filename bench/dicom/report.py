@@ -129,6 +129,11 @@ def targets(
     one_rate = one.rate(files) if one else None
     every_rate = every.rate(files) if every else None
     lines: list[str] = []
+    if one and one.files_out is not None and not one.complete(files):
+        lines.append(
+            f"- note: medanon 1 worker wrote {one.files_out[0]:,} of {files:,} files "
+            "(the rest withheld or failed; see its report)"
+        )
 
     peers = [r for r in rows if r.kind == "peer" and r.rate(files) and r.complete(files)]
     skipped = [r.label.split(" (")[0] for r in rows if r.kind == "peer" and r not in peers]
