@@ -12,6 +12,8 @@ private information, medanon's implementation class. The preamble is 128 zero by
 from __future__ import annotations
 
 import errno
+import fcntl
+import hashlib
 import os
 import re
 from enum import StrEnum
@@ -68,7 +70,8 @@ class Published(StrEnum):
 
     CREATED = "created"
     IDENTICAL = "identical"  # the same bytes were already there (a rerun, or a duplicate input)
-    CONFLICT = "conflict"  # different bytes under the same name: another instance, same UID
+    REPLACED = "replaced"  # different bytes were there, and this candidate wins
+    LOST = "lost"  # different bytes were there, and they win: this candidate is dropped
 
 
 def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
@@ -102,25 +105,38 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
     return temp
 
 
-def publish(temp: Path, target: Path) -> Published:
-    """Move ``temp`` to ``target`` without ever replacing a different file.
+def publish(temp: Path, target: Path) -> tuple[Published, str | None]:
+    """Move ``temp`` to ``target``, settling a clash of names the same way every time.
 
-    A hard link creates the target only if it does not exist, atomically, even with
-    several workers racing for the same name; where links are unsupported, an existence
-    check and a rename do the same for a single writer.
+    Two different inputs can claim one output (the same SOP Instance UID in two files
+    with different content). Whatever order workers finish in, the candidate with the
+    smaller SHA-256 ends up in place, so parallel, resumed and cluster runs agree byte for
+    byte with a sequential one. The folder is locked while a candidate is compared and
+    moved, so concurrent workers cannot interleave. Returns the outcome and, on a clash,
+    the candidate's digest.
     """
+    lock = os.open(target.parent, os.O_RDONLY)
     try:
-        try:
-            os.link(temp, target)
-        except FileExistsError:
-            return Published.IDENTICAL if _same_bytes(temp, target) else Published.CONFLICT
-        except OSError:
-            if target.exists():
-                return Published.IDENTICAL if _same_bytes(temp, target) else Published.CONFLICT
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
             os.replace(temp, target)
-        return Published.CREATED
+            return Published.CREATED, None
+        if _same_bytes(temp, target):
+            return Published.IDENTICAL, None
+        mine, theirs = file_digest(temp), file_digest(target)
+        if mine < theirs:
+            os.replace(temp, target)
+            return Published.REPLACED, mine
+        return Published.LOST, mine
     finally:
         temp.unlink(missing_ok=True)
+        os.close(lock)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, in hexadecimal."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _same_bytes(first: Path, second: Path) -> bool:

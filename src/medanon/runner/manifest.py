@@ -14,13 +14,15 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from medanon.errors import ConfigurationError
 from medanon.runner.outcome import FileOutcome, Status
 
 MANIFEST_NAME = "manifest.sqlite"
+CLASH_REASON = ("another input file has the same SOP Instance UID but different content "
+                "(the one with the smaller output digest was written)")
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -32,7 +34,8 @@ CREATE TABLE IF NOT EXISTS files (
     status TEXT NOT NULL,
     output TEXT,
     reason TEXT,
-    bytes_out INTEGER NOT NULL DEFAULT 0
+    bytes_out INTEGER NOT NULL DEFAULT 0,
+    clash_digest TEXT
 );
 CREATE INDEX IF NOT EXISTS files_output ON files(output);
 CREATE TABLE IF NOT EXISTS review (
@@ -66,6 +69,7 @@ class Manifest:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._pending: list[tuple[InputStamp, FileOutcome]] = []
+        self._demoted: set[str] = set()
 
     def close(self) -> None:
         """Commit what is pending and close the database."""
@@ -102,33 +106,62 @@ class Manifest:
         return row is not None and row[0] == stamp.size and row[1] == stamp.mtime_ns
 
     def output_owner(self, output: str) -> str | None:
-        """The input already recorded as having written ``output``, if any."""
+        """The input recorded as having written ``output``, if any."""
+        owner = self._owner(output)
+        return None if owner is None else owner[0]
+
+    def _owner(self, output: str) -> tuple[str, str | None] | None:
+        for stamp, outcome in reversed(self._pending):
+            if outcome.output == output and outcome.status is Status.WRITTEN:
+                return stamp.source_id, outcome.clash_digest
         row = self._db.execute(
-            "SELECT source_id FROM files WHERE output = ? AND status = ? LIMIT 1",
+            "SELECT source_id, clash_digest FROM files WHERE output = ? AND status = ? LIMIT 1",
             (output, Status.WRITTEN.value)).fetchone()
-        return None if row is None else str(row[0])
+        if row is None or row[0] in self._demoted:
+            return None
+        return str(row[0]), row[1]
 
     def stage(self, stamp: InputStamp, outcome: FileOutcome) -> FileOutcome:
         """Queue one outcome for the next commit; returns it as it will be recorded.
 
-        The first input to produce an output is the one that WROTE it, whatever the order
-        in which workers finished; later inputs with byte-identical output are DUPLICATEs.
-        That keeps counts the same for an interrupted-and-resumed run as for a straight one.
+        Settles who owns each output whatever order workers finished in: the first input to
+        produce an output WROTE it and later identical ones are DUPLICATEs; when inputs
+        clash (same name, different bytes), the one whose bytes are in place (the smallest
+        digest, see :func:`medanon.dicom.write.publish`) is WRITTEN and the others are
+        WITHHELD. Counts are then the same for a parallel, resumed or cluster run as for a
+        sequential one.
         """
         if outcome.status in (Status.WRITTEN, Status.DUPLICATE) and outcome.output:
-            owner = self.output_owner(outcome.output) or self._pending_owner(outcome.output)
-            status = Status.WRITTEN if owner in (None, stamp.source_id) else Status.DUPLICATE
-            if status is not outcome.status:
-                outcome = FileOutcome(outcome.source_id, status, outcome.reason, outcome.output,
-                                      outcome.bytes_in, outcome.bytes_out, outcome.review)
+            owner = self._owner(outcome.output)
+            if owner is not None and owner[0] == stamp.source_id:
+                owner = None
+            outcome = self._settle(outcome, owner)
         self._pending.append((stamp, outcome))
         return outcome
 
-    def _pending_owner(self, output: str) -> str | None:
-        for stamp, outcome in self._pending:
-            if outcome.output == output and outcome.status is Status.WRITTEN:
-                return stamp.source_id
-        return None
+    def _settle(self, outcome: FileOutcome, owner: tuple[str, str | None] | None
+                ) -> FileOutcome:
+        if owner is None:
+            return replace(outcome, status=Status.WRITTEN)
+        if outcome.status is Status.DUPLICATE:
+            return outcome
+        owner_id, owner_digest = owner
+        mine = outcome.clash_digest
+        if mine is not None and (owner_digest is None or mine < owner_digest):
+            self._demote(owner_id)
+            return outcome
+        return replace(outcome, status=Status.WITHHELD, output=None, bytes_out=0,
+                       reason=CLASH_REASON, review=())
+
+    def _demote(self, source_id: str) -> None:
+        """An earlier owner's output was replaced by a clashing input that wins."""
+        for index, (stamp, outcome) in enumerate(self._pending):
+            if stamp.source_id == source_id:
+                self._pending[index] = (stamp, replace(
+                    outcome, status=Status.WITHHELD, output=None, bytes_out=0,
+                    reason=CLASH_REASON, review=()))
+                return
+        self._demoted.add(source_id)
 
     @property
     def pending(self) -> int:
@@ -137,10 +170,10 @@ class Manifest:
 
     def commit(self) -> None:
         """Write the staged rows in one transaction (call only once their outputs are durable)."""
-        if not self._pending:
+        if not self._pending and not self._demoted:
             return
-        rows = [(s.source_id, s.size, s.mtime_ns, o.status.value, o.output, o.reason, o.bytes_out)
-                for s, o in self._pending]
+        rows = [(s.source_id, s.size, s.mtime_ns, o.status.value, o.output, o.reason, o.bytes_out,
+                 o.clash_digest) for s, o in self._pending]
         review = [(o.source_id, item.tag, item.keyword, item.vr, item.value_digest)
                   for _s, o in self._pending for item in o.review]
         self._db.execute("BEGIN")
@@ -149,7 +182,13 @@ class Manifest:
                                  [(s.source_id,) for s, _o in self._pending])
             self._db.executemany(
                 "INSERT OR REPLACE INTO files(source_id, size, mtime_ns, status, output, reason,"
-                " bytes_out) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                " bytes_out, clash_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "UPDATE files SET status = ?, output = NULL, bytes_out = 0, reason = ?"
+                " WHERE source_id = ?",
+                [(Status.WITHHELD.value, CLASH_REASON, sid) for sid in self._demoted])
+            self._db.executemany("DELETE FROM review WHERE source_id = ?",
+                                 [(sid,) for sid in self._demoted])
             self._db.executemany(
                 "INSERT INTO review(source_id, tag, keyword, vr, digest) VALUES (?, ?, ?, ?, ?)",
                 review)
@@ -158,6 +197,7 @@ class Manifest:
             raise
         self._db.execute("COMMIT")
         self._pending.clear()
+        self._demoted.clear()
 
     def recorded_outputs(self) -> set[str]:
         """Every output path (relative) the manifest says was written."""

@@ -29,3 +29,6 @@ class FileOutcome:
     bytes_in: int = 0
     bytes_out: int = 0
     review: tuple[ReviewItem, ...] = ()
+    # Set when this input's output replaced a different file of the same name: the digest
+    # that decided the clash (the smaller wins), so the coordinator can settle who owns it.
+    clash_digest: str | None = None

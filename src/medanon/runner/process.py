@@ -22,6 +22,7 @@ from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan, Transformed, dei
 from medanon.dicom.write import Published, output_relpath, publish, write_temporary
 from medanon.errors import DeidentificationError, InputError
 from medanon.profile.model import Ruleset
+from medanon.runner.manifest import CLASH_REASON
 from medanon.runner.outcome import FileOutcome, Status
 
 EXTENDED_OFFSET_TABLE = (0x7FE00001, 0x7FE00002)
@@ -87,14 +88,12 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                            f"an invalid value could not be encoded ({type(exc).__name__})",
                            bytes_in=size)
     written = temp.stat().st_size
-    result = publish(temp, target)
-    if result is Published.CONFLICT:
-        return FileOutcome(source_id, Status.WITHHELD,
-                           "another input file has the same SOP Instance UID but different "
-                           "content", bytes_in=size)
-    status = Status.WRITTEN if result is Published.CREATED else Status.DUPLICATE
+    result, digest = publish(temp, target)
+    if result is Published.LOST:
+        return FileOutcome(source_id, Status.WITHHELD, CLASH_REASON, bytes_in=size)
+    status = Status.DUPLICATE if result is Published.IDENTICAL else Status.WRITTEN
     return FileOutcome(source_id, status, None, relpath.as_posix(), size, written,
-                       transformed.review)
+                       transformed.review, clash_digest=digest)
 
 
 def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed
