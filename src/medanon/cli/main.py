@@ -68,3 +68,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("medanon: interrupted", err=True)
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -109,6 +109,11 @@ def strip_fragment(fragment: bytes, transfer_syntax: str) -> bytes:
 
 
 def _items(value: bytes) -> list[bytes]:
+    """The items of encapsulated pixel data.
+
+    The end delimiter may be absent, as in a value pydicom has parsed (it stops at the
+    delimiter without keeping it).
+    """
     items: list[bytes] = []
     pos = 0
     while pos + 8 <= len(value):
@@ -117,9 +122,13 @@ def _items(value: bytes) -> list[bytes]:
             return items
         if (tag_group, tag_element) != (0xFFFE, 0xE000):
             raise DeidentificationError("malformed encapsulated pixel data")
+        if pos + 8 + length > len(value):
+            raise DeidentificationError("encapsulated pixel data is cut short")
         items.append(value[pos + 8:pos + 8 + length])
         pos += 8 + length
-    raise DeidentificationError("encapsulated pixel data has no end delimiter")
+    if pos != len(value):
+        raise DeidentificationError("malformed encapsulated pixel data")
+    return items
 
 
 def _item(payload: bytes) -> bytes:

@@ -18,15 +18,21 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 
+from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
 
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
+EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
 EXPLICIT_BIG = "1.2.840.10008.1.2.2"
 DEFLATED = ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1")
 PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
 LONG_LENGTH_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC",
                              b"UN", b"UR", b"UT", b"UV"})
+KNOWN_VRS = frozenset(vr.encode("ascii") for vr in (
+    "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF",
+    "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN",
+    "UR", "US", "UT", "UV"))
 ITEM, SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
 TRAILING_PADDING = 0xFFFCFFFC
 UNDEFINED = 0xFFFFFFFF
@@ -81,8 +87,20 @@ def read_instance(path: Path) -> SourceInstance:
             if not syntax:
                 raise InputError("no Transfer Syntax UID in the file meta information")
             if syntax in DEFLATED:
+                # Written out inflated: the same data set, explicit VR little endian.
+                return _read_whole(path, meta, EXPLICIT_LITTLE)
+            start = _data_set_start(handle)
+            handle.seek(start)
+            header_bytes = handle.read(position - start)
+            implicit = syntax == IMPLICIT_LITTLE
+            if header_bytes and _looks_implicit(header_bytes) != implicit:
+                # The data set is not encoded as its transfer syntax says (pydicom notices
+                # and reads it anyway): none of its bytes can be copied as they are.
                 return _read_whole(path, meta, syntax)
+            check_whole(header_bytes, little_endian=syntax != EXPLICIT_BIG, implicit_vr=implicit)
             span = _locate_pixels(handle, position, size, syntax)
+            if span is None and "Rows" in dataset and "PixelData" not in dataset:
+                raise InputError("truncated file: an image header without its pixel data")
             if span is not None and span.end < size and not _only_padding(handle, span.end,
                                                                         size, syntax):
                 return _read_whole(path, meta, syntax)
@@ -98,6 +116,34 @@ def read_instance(path: Path) -> SourceInstance:
     header.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
                                  dataset.original_character_set)
     return SourceInstance(header, meta, syntax, span, span is not None)
+
+
+def _looks_implicit(data: bytes) -> bool:
+    """True when the first element has no VR where explicit VR would put one."""
+    return len(data) >= 6 and data[4:6] not in KNOWN_VRS
+
+
+def _data_set_start(handle: BinaryIO) -> int:
+    """Where the data set begins: after the preamble, the prefix and the file meta group.
+
+    The meta group is walked element by element (always explicit VR little endian), so a
+    missing or wrong group length does not matter.
+    """
+    position = 132
+    while True:
+        handle.seek(position)
+        head = handle.read(12)
+        if len(head) < 8:
+            return position
+        group, _element = struct.unpack("<HH", head[:4])
+        if group != 0x0002:
+            return position
+        if head[4:6] in LONG_LENGTH_VRS:
+            if len(head) < 12:
+                raise InputError("truncated file: it ends inside the file meta information")
+            position += 12 + struct.unpack("<L", head[8:12])[0]
+        else:
+            position += 8 + struct.unpack("<H", head[6:8])[0]
 
 
 def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstance:

@@ -109,7 +109,7 @@ def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Tr
         cleaned = jpeg_segments.clean_encapsulated(
             bytes(12) + dataset[PIXEL_DATA].value, instance.transfer_syntax)
         if cleaned is not None:
-            dataset[PIXEL_DATA].value = cleaned[12:]
+            dataset[PIXEL_DATA].value = cleaned[12:-8]  # pydicom keeps no end delimiter
             _drop_offset_tables(dataset)
         return None
     if not span.encapsulated:
