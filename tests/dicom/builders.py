@@ -82,7 +82,7 @@ def write_part10(path: Path, ds: Dataset, transfer_syntax: str = ExplicitVRLittl
     meta.MediaStorageSOPClassUID = ds.SOPClassUID
     meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     meta.TransferSyntaxUID = transfer_syntax
-    meta.ImplementationClassUID = uid("impl")
+    meta.ImplementationClassUID = uid(0, 1)
     meta.SourceApplicationEntityTitle = "SRC_AE_DOE"
     ds.file_meta = meta
     path.parent.mkdir(parents=True, exist_ok=True)
