@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import ExplicitVRLittleEndian
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.quiet import quiet_pydicom
@@ -86,8 +86,6 @@ def write_part10(path: Path, ds: Dataset, transfer_syntax: str = ExplicitVRLittl
     meta.SourceApplicationEntityTitle = "SRC_AE_DOE"
     ds.file_meta = meta
     path.parent.mkdir(parents=True, exist_ok=True)
-    implicit = transfer_syntax == ImplicitVRLittleEndian
-    ds.set_original_encoding(implicit, True)
     pydicom.dcmwrite(path, ds, enforce_file_format=True)
     return path
 
