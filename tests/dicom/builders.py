@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.quiet import quiet_pydicom
@@ -81,8 +81,8 @@ def write_part10(path: Path, ds: Dataset, transfer_syntax: str = ExplicitVRLittl
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = ds.SOPClassUID
     meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    meta.TransferSyntaxUID = transfer_syntax
-    meta.ImplementationClassUID = uid(0, 1)
+    meta.TransferSyntaxUID = UID(transfer_syntax)
+    meta.ImplementationClassUID = UID(uid(0, 1))
     meta.SourceApplicationEntityTitle = "SRC_AE_DOE"
     ds.file_meta = meta
     path.parent.mkdir(parents=True, exist_ok=True)

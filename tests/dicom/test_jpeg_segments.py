@@ -68,7 +68,8 @@ def assert_same_pixels(cleaned: bytes, original: bytes, what: str) -> None:
 def items(element: bytes) -> list[bytes]:
     """The items of an encapsulated Pixel Data element (the header's 12 bytes skipped)."""
     assert element[:12] == PIXEL_DATA_HEADER
-    out, pos = [], 12
+    out: list[bytes] = []
+    pos = 12
     while True:
         group, elem, length = struct.unpack("<HHL", element[pos:pos + 8])
         pos += 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -122,3 +122,25 @@ def test_empty_patient_name_stays_empty() -> None:
     ds.PatientName = ""
     out = transform(ds, ruleset(), KEY).dataset
     assert out["PatientName"].is_empty
+
+
+printable = st.text(alphabet=st.characters(min_codepoint=0x41, max_codepoint=0x5A),
+                    min_size=1, max_size=12)
+
+
+def fingerprint(ds: Dataset) -> list[tuple[int, str]]:
+    return [(int(e.tag), repr(e.value)) for e in ds.iterall()]
+
+
+@settings(max_examples=40, deadline=None)
+@given(printable, printable, printable)
+def test_deidentify_is_a_function_of_key_and_input(patient_id: str, family: str,
+                                                   given_name: str) -> None:
+    rules = ruleset()
+    ds = ct_dataset(patient_id=patient_id, name=f"{family}^{given_name}")
+    first, again = transform(ds, rules, KEY), transform(ds, rules, SecretKey(b"k" * 32))
+    assert fingerprint(first.dataset) == fingerprint(again.dataset)
+    other = transform(ds, rules, OTHER)
+    assert other.patient_pseudonym != first.patient_pseudonym
+    for keyword in ("PatientID", "PatientName", "StudyInstanceUID", "SOPInstanceUID"):
+        assert str(other.dataset[keyword].value) != str(first.dataset[keyword].value)

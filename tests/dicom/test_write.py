@@ -7,6 +7,7 @@ from pathlib import Path
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.uid import UID
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.quiet import quiet_pydicom
@@ -57,7 +58,7 @@ def test_processed_file_carries_nothing_of_the_source_meta(tmp_path: Path) -> No
     # Add source identifiers to the meta the way a PACS would, then rewrite the file.
     with quiet_pydicom():
         original = pydicom.dcmread(source)
-    original.file_meta.PrivateInformationCreatorUID = uid(4, 4)
+    original.file_meta.PrivateInformationCreatorUID = UID(uid(4, 4))
     original.file_meta.PrivateInformation = b"DOE!"
     original.file_meta.SourceApplicationEntityTitle = "PACS_DOE"
     original.save_as(source, enforce_file_format=True)
