@@ -47,7 +47,8 @@ class TreeTables:
     node_hi: npt.NDArray[np.int32]  # (levels, width): last code
     child_first: npt.NDArray[np.int32]  # (levels, width): first child id one level down
     child_count: npt.NDArray[np.int32]  # (levels, width)
-    ncp: npt.NDArray[np.float64]  # (levels, width): (covered - 1) / (C - 1)
+    cover: npt.NDArray[np.int64]  # (levels, width): codes (present values) under each node
+    ncp: npt.NDArray[np.float64]  # (levels, width): (cover - 1) / (C - 1)
     labels: tuple[tuple[str, ...], ...]  # per level, per node
 
     @property
@@ -84,6 +85,7 @@ def build_tree_tables(paths: Sequence[Sequence[str]]) -> TreeTables:
     node_hi = np.zeros((levels, width), dtype=np.int32)
     child_first = np.zeros((levels, width), dtype=np.int32)
     child_count = np.zeros((levels, width), dtype=np.int32)
+    cover = np.zeros((levels, width), dtype=np.int64)
     ncp = np.zeros((levels, width), dtype=np.float64)
     codes = np.arange(count)
     denominator = count - 1
@@ -95,12 +97,13 @@ def build_tree_tables(paths: Sequence[Sequence[str]]) -> TreeTables:
         node_lo[level, :nodes] = codes[first]
         node_hi[level, :nodes] = codes[last]
         covered = last - first + 1
+        cover[level, :nodes] = covered
         ncp[level, :nodes] = (covered - 1) / denominator if denominator > 0 else 0.0
         if level > 0:
             below = node_id[level - 1]
             child_first[level, :nodes] = below[first]
             child_count[level, :nodes] = below[last] - below[first] + 1
-    return TreeTables(node_id, node_lo, node_hi, child_first, child_count, ncp,
+    return TreeTables(node_id, node_lo, node_hi, child_first, child_count, cover, ncp,
                       tuple(per_level_labels))
 
 
