@@ -63,14 +63,19 @@ def publish(enc: EncodedTable, part: Partitioning) -> Publication:
     lo = np.empty((part.leaf_count, d), dtype=np.int64)
     hi = np.empty((part.leaf_count, d), dtype=np.int64)
     keys: list[Ints] = []
-    label_lists: list[tuple[Ints, list[str]]] = []
+    label_lists: list[tuple[Ints, npt.NDArray[np.str_]]] = []
     ncp_leaf = np.zeros((part.leaf_count, d))
     for j, dim in enumerate(enc.dims):
         if part.leaf_count:
             lo[:, j] = np.minimum.reduceat(codes[:, j], starts)
             hi[:, j] = np.maximum.reduceat(codes[:, j], starts)
-        key, label_index, labels, ncp = _publish_dimension(dim, lo[:, j], hi[:, j],
-                                                           codes[:, j], starts, sizes)
+        _, label_index, raw_labels, ncp = _publish_dimension(dim, lo[:, j], hi[:, j],
+                                                             codes[:, j], starts, sizes)
+        # Classes follow the published text: equal labels are one value, whatever made them.
+        labels, merged = np.unique(np.asarray(raw_labels, dtype=object).astype(str),
+                                   return_inverse=True)
+        label_index = merged.ravel()[label_index].astype(np.int64)
+        key = label_index
         if dim.kind is DimKind.TREE:  # the published extent is the whole node
             assert dim.tree is not None
             level, node = dim.tree.lca(lo[:, j], hi[:, j])
@@ -88,9 +93,13 @@ def publish(enc: EncodedTable, part: Partitioning) -> Publication:
     columns: dict[str, PublishedColumn] = {}
     for j, dim in enumerate(enc.dims):
         label_index, labels = label_lists[j]
-        index = np.full(n, len(labels), dtype=np.int32)
+        text = [str(label) for label in labels]
+        star = text.index(SUPPRESSED) if SUPPRESSED in text else len(text)
+        index = np.full(n, star, dtype=np.int32)
         index[kept] = label_index[leaf[kept]]
-        columns[dim.name] = PublishedColumn(index, (*labels, SUPPRESSED))
+        if star == len(text):
+            text.append(SUPPRESSED)
+        columns[dim.name] = PublishedColumn(index, tuple(text))
     low = lo[first_leaf] if class_count else np.zeros((0, d), dtype=np.int64)
     high = hi[first_leaf] if class_count else np.zeros((0, d), dtype=np.int64)
     ncp = ncp_leaf[first_leaf] if class_count else np.zeros((0, d))

@@ -1,0 +1,233 @@
+"""``anonymize``: the engine on a pandas DataFrame, an Arrow table or a numpy array."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from medanon.errors import ConfigurationError, PrivacyError
+from medanon.privacy.checker import CheckReport, check
+from medanon.privacy.encode import EncodedTable, encode_table
+from medanon.privacy.engine import PassRunner, local_runner, partition_table
+from medanon.privacy.hierarchy import Hierarchy, hierarchy_from_mapping, load_hierarchy
+from medanon.privacy.metrics import DEFAULT_THRESHOLD, Metrics, compute_metrics
+from medanon.privacy.models import LModel, PrivacyModel, TDistance, bind_model
+from medanon.privacy.publish import Publication, publish
+from medanon.privacy.tabular import (
+    CLASS_COLUMN,
+    SUPPRESSED_COLUMN,
+    TableKind,
+    build_published,
+    check_output_names,
+    columns_of,
+    from_arrow,
+    resolve_column,
+    to_arrow,
+)
+
+T = TypeVar("T")
+HierarchySource = Hierarchy | str | Path | Sequence[Sequence[str]]
+Missing = Literal["error", "suppress"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that determines an output; written beside it as JSON."""
+
+    qi: tuple[str, ...]
+    sensitive: str | None
+    k: int
+    l: float | None = None  # noqa: E741 - the name of the model
+    l_model: LModel = "distinct"
+    c: float | None = None
+    t: float | None = None
+    t_distance: TDistance = "auto"
+    hierarchies: dict[str, str] = field(default_factory=dict)
+    max_suppression: float = 0.0
+    missing: Missing = "error"
+    risk_threshold: float = DEFAULT_THRESHOLD
+
+    def model(self) -> PrivacyModel:
+        """The privacy models these settings ask for."""
+        return PrivacyModel(self.k, self.l, self.l_model, self.c, self.t, self.t_distance)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        values = asdict(self)
+        values["qi"] = list(self.qi)
+        return values
+
+
+@dataclass(frozen=True, eq=False)
+class AnonymizationResult(Generic[T]):
+    """The published table and what it costs and guarantees.
+
+    Attributes
+    ----------
+    table
+        Same kind as the input: every row in input order, quasi-identifiers
+        generalised, plus ``equivalence_class`` and ``suppressed`` columns.
+    classes
+        Equivalence class of every row (numbered by first row), -1 when suppressed.
+    suppressed
+        Whether each row is suppressed (every quasi-identifier ``*``).
+    metrics
+        Information loss and re-identification risk, as in ``docs/privacy.md``.
+    """
+
+    table: T
+    classes: npt.NDArray[np.int64]
+    suppressed: npt.NDArray[np.bool_]
+    metrics: Metrics
+    settings: Settings
+    arrow: pa.Table = field(repr=False)
+    publication: Publication = field(repr=False)
+    encoded: EncodedTable = field(repr=False)
+    kind: TableKind = field(repr=False)
+    passes: int = 1
+
+    def aggregate(self) -> T:
+        """One row per class and sensitive value with its count (the study's summary form).
+
+        Suppressed rows form class -1 with every quasi-identifier ``*``.
+        """
+        from medanon.privacy.aggregate import aggregate_table
+
+        table = aggregate_table(self.arrow, self.settings.qi, self.settings.sensitive)
+        kind = TableKind(self.kind.kind, tuple(table.column_names))
+        return from_arrow(table, kind)  # type: ignore[no-any-return]
+
+    def check(self, sensitive_hierarchy: str | Path | Mapping[str, Sequence[str]] | None = None
+              ) -> CheckReport:
+        """Run the independent checker on the published table with these settings."""
+        s = self.settings
+        return check(self.arrow, s.qi, s.sensitive, k=s.k, l=s.l, l_model=s.l_model, c=s.c,
+                     t=s.t, t_distance=s.t_distance, sensitive_hierarchy=sensitive_hierarchy,
+                     suppressed_column=SUPPRESSED_COLUMN)
+
+
+def _hierarchy(column: str, source: HierarchySource) -> Hierarchy:
+    if isinstance(source, Hierarchy):
+        return source
+    if isinstance(source, str | Path):
+        return load_hierarchy(source)
+    return hierarchy_from_mapping(source, source=f"hierarchy of {column}")
+
+
+def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None = None,
+              k: int, l: float | None = None,  # noqa: E741
+              l_model: LModel = "distinct", c: float | None = None, t: float | None = None,
+              t_distance: TDistance = "auto",
+              hierarchies: Mapping[str, HierarchySource] | None = None,
+              max_suppression: float = 0.0, missing: Missing = "error",
+              risk_threshold: float = DEFAULT_THRESHOLD,
+              cluster: str | None = None) -> AnonymizationResult[T]:
+    """Generalise the quasi-identifiers of ``table`` until every privacy model holds.
+
+    Parameters
+    ----------
+    table
+        pandas DataFrame, pyarrow Table, numpy structured or 2-D array (columns
+        named by position), or a mapping of column name to values.
+    qi, sensitive
+        Quasi-identifier columns and the sensitive column (needed for l and t).
+    k, l, l_model, c, t, t_distance
+        Privacy models, combined freely; see :class:`PrivacyModel`.
+    hierarchies
+        Column -> ARX-format hierarchy (a file, a :class:`Hierarchy`, or rows of
+        leaf-to-root labels). A hierarchy on the sensitive column enables the
+        hierarchical t-closeness distance.
+    max_suppression
+        Share of records (0..1) that may be suppressed: rows with missing values
+        under ``missing="suppress"``, and records removed when the table as a whole
+        is not diverse enough for entropy or recursive l-diversity.
+    missing
+        ``"error"`` (default) refuses null / NaN / blank values in the
+        quasi-identifiers and the sensitive column; ``"suppress"`` suppresses such rows.
+    risk_threshold
+        Prosecutor-risk threshold for the "records at risk" metric.
+    cluster
+        ``local:N`` or a Dask scheduler address to solve sub-problems on a cluster.
+
+    Returns
+    -------
+    AnonymizationResult
+        The generalised table (same kind as ``table``), classes, suppression flags
+        and metrics.
+
+    Raises
+    ------
+    InputError
+        A column is missing, a value is not in its hierarchy, a value is missing.
+    ConfigurationError
+        Inconsistent settings.
+    PrivacyError
+        The models cannot be met (k larger than the table, too little diversity).
+    """
+    source, kind = to_arrow(table)
+    check_output_names(kind)
+    names = columns_of(qi, kind)
+    sens = resolve_column(sensitive, kind) if sensitive is not None else None
+    if sens is not None and sens in names:
+        raise ConfigurationError(f"column {sens!r} cannot be both sensitive and a "
+                                 "quasi-identifier")
+    if not 0.0 <= max_suppression <= 1.0:
+        raise ConfigurationError(f"max suppression is a share in [0, 1], got {max_suppression}")
+    if missing not in ("error", "suppress"):
+        raise ConfigurationError(f"missing-value policy must be error or suppress, "
+                                 f"got {missing!r}")
+    loaded: dict[str, Hierarchy] = {}
+    for column, hierarchy_source in (hierarchies or {}).items():
+        name = resolve_column(column, kind)
+        if name not in names and name != sens:
+            raise ConfigurationError(
+                f"a hierarchy is given for {name!r}, which is neither a quasi-identifier "
+                "nor the sensitive column")
+        loaded[name] = _hierarchy(name, hierarchy_source)
+    settings = Settings(names, sens, k, l, l_model, c, t, t_distance,
+                        {name: h.source for name, h in loaded.items()}, max_suppression,
+                        missing, risk_threshold)
+    model = settings.model()
+    if model.needs_sensitive and sens is None:
+        raise ConfigurationError("l-diversity and t-closeness need a sensitive column")
+    if source.num_rows < k:
+        raise PrivacyError(f"k = {k} is larger than the table ({source.num_rows} records)")
+    encoded = encode_table(source, names, sens, loaded, missing)
+    evaluator = bind_model(model, encoded.sensitive)
+    budget = int(np.floor(max_suppression * source.num_rows + 1e-9))
+    with _runner(cluster) as runner:
+        partitioning = partition_table(encoded, evaluator, budget, runner)
+    publication = publish(encoded, partitioning)
+    replaced = {name: _arrow_column(publication, name) for name in names}
+    arrow = build_published(source, replaced, publication.classes, publication.suppressed)
+    metrics = compute_metrics(list(names), publication.class_sizes, publication.ncp,
+                              int(publication.suppressed.sum()), source.num_rows, k,
+                              risk_threshold)
+    out_kind = TableKind(kind.kind, (*kind.names, CLASS_COLUMN, SUPPRESSED_COLUMN))
+    return AnonymizationResult(from_arrow(arrow, out_kind), publication.classes,
+                               publication.suppressed, metrics, settings, arrow,
+                               publication, encoded, kind, partitioning.passes)
+
+
+def _arrow_column(publication: Publication, name: str) -> pa.Array:
+    column = publication.columns[name]
+    return pa.DictionaryArray.from_arrays(pa.array(column.index, type=pa.int32()),
+                                          pa.array(list(column.labels), type=pa.string()))
+
+
+@contextlib.contextmanager
+def _runner(cluster: str | None) -> Iterator[PassRunner]:
+    if cluster is None:
+        yield local_runner
+        return
+    from medanon.privacy.cluster import DaskRunner
+
+    with DaskRunner(cluster) as runner:
+        yield runner

@@ -1,0 +1,112 @@
+"""Read and write clinical tables: CSV (delimiter sniffed) or Parquet, written atomically.
+
+CSV input: the delimiter is sniffed among ``,`` ``;`` and tab from the first lines,
+CRLF line ends and a UTF-8 byte-order mark are fine, and only an empty field counts
+as missing (the text ``NA`` stays a value: it may be a real category). Numbers and
+dates are typed by Arrow's inference. Output goes to a temporary file beside the
+target, renamed into place once complete, so a failed run never leaves half a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from medanon.errors import InputError
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class ReadTable:
+    """A table and how it was stored (so the output can follow suit)."""
+
+    table: pa.Table
+    delimiter: str  # "," for Parquet input
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether ``path`` names a Parquet file (by suffix)."""
+    return path.suffix.lower() in PARQUET_SUFFIXES
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The most plausible of ``,`` ``;`` and tab for a CSV sample."""
+    lines = [line for line in sample.splitlines() if line.strip()][:50]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        header = lines[0]
+        return max(DELIMITERS, key=header.count)
+
+
+def read_table(path: str | Path) -> ReadTable:
+    """Read CSV or Parquet; any failure becomes one :class:`InputError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"cannot read {path}: no such file")
+    try:
+        if is_parquet(path):
+            return ReadTable(pq.read_table(path), ",")
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            sample = handle.read(65536)
+        delimiter = sniff_delimiter(sample)
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding="utf8"),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter),
+            convert_options=pcsv.ConvertOptions(null_values=[""], strings_can_be_null=True,
+                                                quoted_strings_can_be_null=False))
+    except (OSError, UnicodeDecodeError, pa.ArrowException) as exc:
+        raise InputError(f"cannot read {path}: {_reason(exc)}") from None
+    names = [name.lstrip("\ufeff").strip() for name in table.column_names]
+    return ReadTable(table.rename_columns(names), delimiter)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns as plain strings (CSV writers want plain types)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_table(table: pa.Table, path: str | Path, delimiter: str = ",") -> None:
+    """Write ``table`` as Parquet (by suffix) or CSV with ``delimiter``, atomically."""
+    path = Path(path)
+    if is_parquet(path):
+        atomic_write(path, lambda target: pq.write_table(table, target))
+        return
+    options = pcsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
+    atomic_write(path, lambda target: pcsv.write_csv(_plain(table), target, options))
