@@ -61,6 +61,7 @@ class DaskRunner:
                     f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.min_records = min_records
         self.tasks_per_worker = tasks_per_worker
+        self.shipped = 0  # sub-problems sent to workers so far
 
     @property
     def workers(self) -> int:
@@ -75,6 +76,7 @@ class DaskRunner:
         top, pending = run_pass(problem, ctx, split_until=target)
         if not pending:
             return top
+        self.shipped += len(pending)
         shared = self._client.scatter(ctx, broadcast=True)
         futures = self._client.map(_solve, pending, ctx=shared, pure=False)
         results: list[PassOutput] = self._client.gather(futures)

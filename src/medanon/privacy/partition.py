@@ -307,63 +307,66 @@ def _row_pair(g: TreeGeometry, dim: Dimension, column: npt.NDArray[np.integer],
 
 
 def _apply(state: _State, ctx: Context, level: _Level) -> None:
-    """Choose each partition's cut, emit leaves and deferred rows, regroup the rest."""
+    """Choose each partition's cut, emit leaves and deferred rows, regroup the rest.
+
+    Candidates are ranked by gain; ties go to the earlier quasi-identifier (the order
+    given by the caller), then to the strict cut keeping the median on the right.
+    """
     count = len(level.sizes)
-    strict = [c.gain[v] for c in level.ordered for v in (0, 1)] + \
-        [t.gain for t in level.decisions]
-    relaxed = [c.gain[2] for c in level.ordered]
+    ordered = {c.dim: c for c in level.ordered}
+    trees = {g.dim: (g, t) for g, t in zip(level.trees, level.decisions, strict=True)}
+    slots: list[tuple[int, int]] = []  # (dimension, variant 0/1 ordered, -1 tree)
+    for j in range(len(ctx.dims)):
+        slots.extend([(j, 0), (j, 1)] if j in ordered else [(j, -1)])
+    strict = [ordered[j].gain[v] if v >= 0 else trees[j][1].gain for j, v in slots]
+    relaxed_dims = [c.dim for c in level.ordered]
     choice = np.full(count, -1, dtype=np.int64)
-    if strict:
-        matrix = np.column_stack(strict)
-        best = np.argmax(matrix, axis=1)
-        has = matrix[np.arange(count), best] > NEG
-        choice[has] = best[has]
-    is_relaxed = np.zeros(count, dtype=bool)
-    if relaxed:
-        matrix = np.column_stack(relaxed)
+    matrix = np.column_stack(strict)
+    best = np.argmax(matrix, axis=1)
+    has = matrix[np.arange(count), best] > NEG
+    choice[has] = best[has]
+    relaxed_choice = np.full(count, -1, dtype=np.int64)
+    if relaxed_dims:
+        matrix = np.column_stack([ordered[j].gain[2] for j in relaxed_dims])
         best = np.argmax(matrix, axis=1)
         has = (choice < 0) & (matrix[np.arange(count), best] > NEG)
-        choice[has] = best[has]
-        is_relaxed = has
+        relaxed_choice[has] = best[has]
 
     pid = level.pid
-    n = len(pid)
-    target = np.full(n, -2, dtype=np.int64)
+    target = np.full(len(pid), -2, dtype=np.int64)
     nparts = np.zeros(count, dtype=np.int64)
     cut_dim = np.full(count, -1, dtype=np.int64)
     left_hi = np.zeros(count, dtype=np.int64)
     right_lo = np.zeros(count, dtype=np.int64)
-    n_ordered = len(level.ordered)
-    for slot in range(2 * n_ordered + len(level.decisions)):
-        chosen = (choice == slot) & ~is_relaxed
+    for slot, (j, variant) in enumerate(slots):
+        chosen = choice == slot
         if not chosen.any():
             continue
         rows = chosen[pid]
-        if slot < 2 * n_ordered:
-            cuts, variant = level.ordered[slot // 2], slot % 2
-            column = state.codes[rows, cuts.dim].astype(np.int64)
+        if variant >= 0:
+            cuts = ordered[j]
+            column = state.codes[rows, j].astype(np.int64)
             target[rows] = (column > cuts.cut[variant][pid[rows]]).astype(np.int64)
             nparts[chosen] = 2
-            cut_dim[chosen] = cuts.dim
+            cut_dim[chosen] = j
             left_hi[chosen] = cuts.bounds[variant][0][chosen]
             right_lo[chosen] = cuts.bounds[variant][1][chosen]
         else:
-            index = slot - 2 * n_ordered
-            g, decision = level.trees[index], level.decisions[index]
-            dim = ctx.dims[g.dim]
-            pair = _row_pair(g, dim, state.codes[rows, g.dim], pid[rows])
+            g, decision = trees[j]
+            pair = _row_pair(g, ctx.dims[j], state.codes[rows, j], pid[rows])
             target[rows] = decision.pair_target[pair]
             nparts[chosen] = decision.parts[chosen]
-    for slot, cuts in enumerate(level.ordered):
-        chosen = (choice == slot) & is_relaxed
+    for slot, j in enumerate(relaxed_dims):
+        chosen = relaxed_choice == slot
         if not chosen.any():
             continue
+        cuts = ordered[j]
         rows = chosen[pid]
-        column = state.codes[:, cuts.dim].astype(np.int64)
-        left = _relaxed_left(column, pid, cuts.median, cuts.take, rows)
+        left = _relaxed_left(state.codes[:, j].astype(np.int64), pid, cuts.median, cuts.take,
+                             rows)
         target[rows] = np.where(left[rows], 0, 1)
         nparts[chosen] = 2
-        cut_dim[chosen] = cuts.dim
+        cut_dim[chosen] = j
         left_hi[chosen] = cuts.median[chosen]
         right_lo[chosen] = cuts.median[chosen]
     _regroup(state, level, target, nparts, cut_dim, left_hi, right_lo)
