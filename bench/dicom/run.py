@@ -80,6 +80,26 @@ def _version(python: Path, distribution: str) -> str:
     return done.stdout.strip()
 
 
+def source_state() -> str:
+    """' at commit abc1234' (plus ', src/ modified' when the working tree differs from it)."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f" at commit {head}" + (", src/ modified" if dirty else "")
+
+
 def medanon_status(medanon: Path) -> str | None:
     """None when ``medanon run`` answers --help, else why medanon cannot be timed."""
     if not medanon.exists():
@@ -288,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pydicom (floor, medanon)": _version(REPO / ".venv/bin/python", "pydicom")
     }
     if pending is None:
-        versions["medanon"] = _version(REPO / ".venv/bin/python", "medanon")
+        versions["medanon"] = _version(REPO / ".venv/bin/python", "medanon") + source_state()
     if not args.skip_peers:
         print("peers venv ...", flush=True)
         subprocess.run([str(HERE / "peers.sh"), str(peers_venv)], check=False, capture_output=True)
@@ -452,7 +472,7 @@ def render(
         f"folder; wall s is the median of {args.rounds} interleaved rounds (each round's time "
         "in brackets), deid once. Peak RSS: largest of the exact peak of the biggest process "
         'and the summed RSS of the process tree sampled every 0.1 s. "files out" counts the '
-        "DICOM files each tool wrote.",
+        "DICOM files each tool wrote (medanon also writes its state folder, DST/.medanon).",
         "",
         *report.table(rows, args.files),
         "",
