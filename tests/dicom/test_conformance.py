@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydicom import config
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.valuerep import IS, DSfloat, validate_value
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.dates import date_offset_days
@@ -454,6 +456,30 @@ def test_table_e1_1_action(option_name: str, options: frozenset[Option], locatio
     assert not mismatches, (
         f"{len(mismatches)} attribute(s) of Table E.1-1 got the wrong action:\n"
         + "\n".join(mismatches))
+
+
+@pytest.mark.parametrize("location", ["top-level", "in-sequence-item"])
+@pytest.mark.parametrize(("option_name", "options"), OPTION_SETS,
+                         ids=[name for name, _ in OPTION_SETS])
+def test_every_output_value_is_valid_for_its_vr(option_name: str, options: frozenset[Option],
+                                               location: str, key: SecretKey) -> None:
+    """Dummies, pseudonyms, cleaned text and shifted dates must still be valid DICOM."""
+    source = top_level_dataset() if location == "top-level" else nested_dataset()
+    out = run(source, options, key).dataset
+    invalid = []
+    for element in out.iterall():
+        if element.VR == "SQ" or element.is_empty:
+            continue
+        values = element.value if element.VM > 1 else [element.value]
+        for value in values:
+            text = value if isinstance(value, (bytes, int, float)) and not isinstance(
+                value, (DSfloat, IS)) else str(value)
+            try:
+                validate_value(element.VR, text, config.RAISE)
+            except ValueError as exc:
+                invalid.append(f"  {element.tag} {element.keyword} [{element.VR}] under "
+                               f"{option_name}, {location}: {exc}".split(" Please see")[0])
+    assert not invalid, "values invalid for their VR:\n" + "\n".join(invalid)
 
 
 def test_input_dataset_is_not_modified(key: SecretKey) -> None:
