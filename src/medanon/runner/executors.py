@@ -9,10 +9,11 @@ memory stays flat however many files the source holds.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,12 +25,23 @@ from medanon.runner.tasks import Task
 
 IN_FLIGHT_PER_WORKER = 4
 
+TaskCallback = Callable[[Task], None]
+
+
+def _call_with_task(callback: TaskCallback, task: Task, _future: object) -> None:
+    callback(task)
+
 
 class Executor(Protocol):
     """Runs tasks and yields their outcomes as they complete (in any order)."""
 
-    def run(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileOutcome]]:
-        """Process every task."""
+    def run(self, tasks: Iterator[Task], on_finished: TaskCallback | None = None
+            ) -> Iterator[tuple[Task, FileOutcome]]:
+        """Process every task.
+
+        ``on_finished(task)`` is called as soon as a task is done, from any thread, before
+        its outcome is yielded (staging frees space with it).
+        """
         ...
 
     def close(self) -> None:
@@ -43,10 +55,14 @@ class InProcessExecutor:
     def __init__(self, ctx: RunContext) -> None:
         self._ctx = ctx
 
-    def run(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileOutcome]]:
+    def run(self, tasks: Iterator[Task], on_finished: TaskCallback | None = None
+            ) -> Iterator[tuple[Task, FileOutcome]]:
         """Process every task, one after the other."""
         for task in tasks:
-            yield task, process_file(task.path, self._ctx, task.read_from)
+            outcome = process_file(task.path, self._ctx, task.read_from)
+            if on_finished is not None:
+                on_finished(task)
+            yield task, outcome
 
     def close(self) -> None:
         """Nothing to release."""
@@ -78,7 +94,8 @@ class ProcessPoolRunner:
             max_workers=workers, mp_context=multiprocessing.get_context(method),
             initializer=_init_worker, initargs=(ctx,))
 
-    def run(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileOutcome]]:
+    def run(self, tasks: Iterator[Task], on_finished: TaskCallback | None = None
+            ) -> Iterator[tuple[Task, FileOutcome]]:
         """Process every task on the pool, at most a few per worker in flight."""
         in_flight: dict[Future[FileOutcome], Task] = {}
         for task in tasks:
@@ -86,6 +103,8 @@ class ProcessPoolRunner:
                 yield from self._drain(in_flight)
             future = self._pool.submit(_work, str(task.path),
                                        str(task.read_from) if task.read_from else None)
+            if on_finished is not None:
+                future.add_done_callback(functools.partial(_call_with_task, on_finished, task))
             in_flight[future] = task
         while in_flight:
             yield from self._drain(in_flight)
@@ -141,7 +160,8 @@ class DaskRunner:
         self._limit = workers_now * IN_FLIGHT_PER_WORKER
         self._ctx = self._client.scatter(ctx, broadcast=True, hash=False)
 
-    def run(self, tasks: Iterator[Task]) -> Iterator[tuple[Task, FileOutcome]]:
+    def run(self, tasks: Iterator[Task], on_finished: TaskCallback | None = None
+            ) -> Iterator[tuple[Task, FileOutcome]]:
         """Submit tasks to the cluster, a bounded number at a time."""
         pending = self._as_completed()
         by_key: dict[str, Task] = {}
@@ -152,6 +172,8 @@ class DaskRunner:
                 _dask_work, str(task.path), str(task.read_from) if task.read_from else None,
                 self._ctx, pure=False, key=f"medanon-file-{number}-{task.stamp.source_id}")
             by_key[str(future.key)] = task
+            if on_finished is not None:
+                future.add_done_callback(functools.partial(_call_with_task, on_finished, task))
             pending.add(future)
         while by_key:
             yield self._next(pending, by_key)

@@ -12,6 +12,7 @@ settings would mix two de-identifications in one output, so it is refused.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -70,9 +71,14 @@ class Manifest:
         self._db.executescript(_SCHEMA)
         self._pending: list[tuple[InputStamp, FileOutcome]] = []
         self._demoted: set[str] = set()
+        self._owner_thread = threading.get_ident()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
 
     def close(self) -> None:
-        """Commit what is pending and close the database."""
+        """Close the database (and any reader connections of other threads)."""
+        for reader in self._readers:
+            reader.close()
         self._db.close()
 
     # -- settings ------------------------------------------------------------------------
@@ -99,9 +105,20 @@ class Manifest:
         self.put("schema", SCHEMA_VERSION)
 
     # -- files ---------------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection:
+        """A connection for the calling thread (the walk may run in a staging thread)."""
+        if threading.get_ident() == self._owner_thread:
+            return self._db
+        connection: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._local.db = connection
+            self._readers.append(connection)
+        return connection
+
     def is_done(self, stamp: InputStamp) -> bool:
         """True when this exact version of the input already has a final row."""
-        row = self._db.execute("SELECT size, mtime_ns FROM files WHERE source_id = ?",
+        row = self._reader().execute("SELECT size, mtime_ns FROM files WHERE source_id = ?",
                                (stamp.source_id,)).fetchone()
         return row is not None and row[0] == stamp.size and row[1] == stamp.mtime_ns
 

@@ -167,9 +167,7 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
     executor = make_executor(ctx, options.workers, options.cluster)
     last_commit = time.monotonic()
     try:
-        for task, outcome in executor.run(tasks):
-            if stager is not None:
-                stager.release(task)
+        for task, outcome in executor.run(tasks, stager.release if stager else None):
             recorded = manifest.stage(task.stamp, outcome)
             session.add(recorded)
             if on_progress is not None:
