@@ -78,6 +78,7 @@ TIME = "101500"
 BINARY = b"DOE!"
 CODE = "T-D3000"
 TEXT_VRS = frozenset({"AE", "CS", "LO", "LT", "SH", "ST", "UC", "UT", "UR"})
+OPAQUE_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 DATE_VRS = frozenset({"DA", "DT", "TM"})
 BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 MODIFIED = Option.RETAIN_LONGITUDINAL_MODIFIED_DATES
@@ -204,9 +205,13 @@ def expected_outcome(row: Row, options: frozenset[Option]) -> str:
         return "person-name pseudonym"
     if vr == "UI":
         return "remapped UID"
+    if vr == "CS":
+        return "dummy"  # the planted text identifies; a code string cannot hold "***"
     if vr in TEXT_VRS:
         return "cleaned"
-    return "unchanged"  # numbers, binary data and times: nothing to clean
+    if vr in OPAQUE_VRS and (row.tag >> 16) & 0xFF00 not in (0x5000, 0x6000):
+        return "absent"  # opaque bytes cannot be cleaned; overlay and curve data are graphics
+    return "unchanged"  # numbers and times: nothing to clean
 
 
 def is_code_sequence(tag: int) -> bool:

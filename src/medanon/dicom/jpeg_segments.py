@@ -25,6 +25,7 @@ JPEG_2000_FAMILY = frozenset({
 })
 SOI, SOS, COM, APP0, APP14 = 0xD8, 0xDA, 0xFE, 0xE0, 0xEE
 J2K_SOC, J2K_SOT, J2K_COM = 0xFF4F, 0xFF90, 0xFF64
+J2K_PARITY_COMMENT = struct.pack(">HHH", J2K_COM, 5, 1) + b" "
 STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 
 
@@ -64,6 +65,10 @@ def strip_jpeg(frame: bytes) -> bytes:
         if end > len(frame):
             raise DeidentificationError("a JPEG frame header runs past its fragment")
         if marker == SOS:
+            if (len(out) + len(frame) - pos) % 2 != len(frame) % 2:
+                # An odd number of bytes went: one fill byte (0xFF, allowed before any
+                # marker) keeps the fragment's length even without touching the image data.
+                out += b"\xff"
             out += frame[pos:]
             return bytes(out)
         drop = marker == COM or (0xE0 <= marker <= 0xEF
@@ -86,6 +91,10 @@ def strip_j2k(frame: bytes) -> bytes:
     while pos + 4 <= len(frame):
         (marker, length) = struct.unpack(">HH", frame[pos:pos + 4])
         if marker == J2K_SOT:
+            if (len(out) + len(frame) - pos) % 2 != len(frame) % 2:
+                # An odd number of bytes went: a one-character comment (7 bytes) keeps the
+                # fragment's length even (the codestream allows no fill bytes).
+                out += J2K_PARITY_COMMENT
             out += frame[pos:]
             return bytes(out)
         end = pos + 2 + length
@@ -100,12 +109,7 @@ def strip_j2k(frame: bytes) -> bytes:
 def strip_fragment(fragment: bytes, transfer_syntax: str) -> bytes:
     """Clean one fragment; fragments that do not start a frame pass through unchanged."""
     stripped = strip_j2k(fragment) if transfer_syntax in JPEG_2000_FAMILY else strip_jpeg(fragment)
-    if stripped is fragment or stripped == fragment:
-        return fragment
-    if len(stripped) % 2:
-        # Fragments have even length (PS3.5 A.4); a JPEG stream may end in one pad byte.
-        stripped = stripped[:-1] if stripped.endswith(b"\xff\xd9\x00") else stripped + b"\x00"
-    return stripped
+    return fragment if stripped == fragment else stripped
 
 
 def _items(value: bytes) -> list[bytes]:

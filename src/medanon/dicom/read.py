@@ -113,8 +113,8 @@ def read_instance(path: Path) -> SourceInstance:
     except (ValueError, KeyError, TypeError, NotImplementedError, OSError) as exc:
         raise InputError(f"cannot parse the file: {type(exc).__name__}") from None
     header = Dataset(dataset)
-    header.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
-                                 dataset.original_character_set)
+    read_implicit, read_little = dataset.original_encoding
+    header.set_original_encoding(read_implicit, read_little, dataset.original_character_set)
     return SourceInstance(header, meta, syntax, span, span is not None)
 
 
@@ -150,8 +150,8 @@ def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstanc
     """Fallback for layouts the streaming path cannot copy: read everything with pydicom."""
     dataset = pydicom.dcmread(path)
     header = Dataset(dataset)
-    header.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
-                                 dataset.original_character_set)
+    read_implicit, read_little = dataset.original_encoding
+    header.set_original_encoding(read_implicit, read_little, dataset.original_character_set)
     has_pixels = any(tag in header for tag in PIXEL_TAGS)
     return SourceInstance(header, meta, syntax, None, has_pixels)
 

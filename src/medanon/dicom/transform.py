@@ -41,6 +41,12 @@ PATIENT_NAME = 0x00100010
 OVERLAY_DATA_ELEMENT = 0x3000
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "CS", "AE", "UR"})
 FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
+OPAQUE_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
+# VRs whose values are plain text that the raw fast path may split and rebuild.
+ASCII_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "LO", "SH", "ST",
+                       "LT", "UT", "UC"})
+TEXT_DUMMY_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "LO", "SH", "ST", "LT",
+                            "UT", "UC"})
 DATE_VRS = frozenset({"DA", "DT"})
 DUMMY_CODE_VALUE = "ANONYMIZED"
 DUMMY_CODING_SCHEME = "99MEDANON"
@@ -88,11 +94,20 @@ class _Context:
     pseudonym: str
     original_patient_name: str
     offset_days: int
-    terms: IdentifyingTerms
+    source: Dataset
     review: list[ReviewItem]
     # What unnamed free text gets inside a sequence whose own action was D or C: the
     # sequence's structure survives, its free text is dummied or cleaned.
     text_policy: Action | None = None
+    encoding: tuple[bool | None, bool | None] = (None, None)
+    _terms: list[IdentifyingTerms] = field(default_factory=list)
+
+    @property
+    def terms(self) -> IdentifyingTerms:
+        """The dataset's identifying values, collected on first use (most files need none)."""
+        if not self._terms:
+            self._terms.append(identifying_terms(self.source))
+        return self._terms[0]
 
 
 def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
@@ -132,15 +147,14 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         pseudonym=pseudonym,
         original_patient_name=str(dataset.get("PatientName", "") or ""),
         offset_days=date_offset_days(key, identity),
-        terms=identifying_terms(dataset),
+        source=dataset,
         review=[],
+        encoding=dataset.original_encoding,
     )
     out = _transform_level(dataset, ctx)
     for tag, value in plan.patient_values.get(pseudonym, {}).items():
         out[tag] = DataElement(tag, dictionary_VR(tag), value)
     markers.mark(out, dataset, ruleset.options, ruleset.mode)
-    out.set_original_encoding(dataset.is_implicit_VR, dataset.is_little_endian,
-                              dataset.original_character_set)
     return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review))
 
 
@@ -156,6 +170,12 @@ def _vr_of(element: DataElement | RawDataElement) -> str:
 
 def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     out = Dataset()
+    # The output keeps the input's encoding, so that untouched raw elements are written
+    # back byte for byte instead of being decoded and re-encoded by pydicom.
+    implicit, little = dataset.original_encoding
+    if implicit is None or little is None:
+        implicit, little = ctx.encoding
+    out.set_original_encoding(implicit, little, dataset.original_character_set)
     private = private_rules(dataset, ctx.ruleset)
     ruleset = ctx.ruleset
     for tag in dataset.keys():
@@ -212,8 +232,13 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
     if action is Action.REMOVE:
         return None
     vr = _vr_of(raw)
-    if action is Action.KEEP and vr not in ("SQ", "PN"):
-        return raw  # untouched: written back byte for byte
+    if (action is Action.KEEP and vr not in ("SQ", "PN")) or (
+            action is Action.SHIFT_DATE and vr == "TM"):
+        return raw  # untouched (whole-day shifts leave times as they are): copied byte for byte
+    if isinstance(raw, RawDataElement) and vr != "SQ":
+        fast = _apply_raw(action, raw, vr, ctx)
+        if fast is not None:
+            return fast
     element = dataset[raw.tag]
     tag, vr = element.tag, element.VR
     if vr == "SQ":
@@ -230,8 +255,47 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
         return DataElement(tag, vr, None)
     if action is Action.REPLACE:
         return DataElement(tag, vr, rule.value)
+    if action is Action.CLEAN and vr in OPAQUE_VRS and not _is_graphics(tag):
+        return None  # opaque bytes (a maker note, device settings) cannot be cleaned: removed
     handler = _HANDLERS[action]
     return DataElement(tag, vr, _map_values(element.value, lambda v: handler(v, vr, tag, ctx)))
+
+
+def _apply_raw(action: Action, raw: RawDataElement, vr: str, ctx: _Context
+               ) -> RawDataElement | None:
+    """The common actions straight on the raw bytes, without pydicom decoding and encoding.
+
+    Only where the bytes are plain ASCII (so splitting on backslashes is safe whatever the
+    character set); anything else returns None and takes the general path, which gives
+    the same result more slowly.
+    """
+    value = raw.value
+    if not isinstance(value, bytes) or not raw.length:
+        return raw if isinstance(value, bytes) and action is not Action.EMPTY else None
+    if action is Action.EMPTY:
+        return _raw(raw, vr, b"")
+    if not value.isascii() or vr not in ASCII_VRS:
+        return None
+    parts = value.rstrip(b"\x00 ").decode("ascii").split("\\")
+    if action is Action.REMAP_UID and vr == "UI":
+        new = [remap_uid(ctx.key, part) for part in parts]
+    elif action is Action.SHIFT_DATE and vr == "DA":
+        new = [shift_da_range(part, ctx.offset_days) for part in parts]
+    elif action is Action.SHIFT_DATE and vr == "DT":
+        new = [shift_dt(part, ctx.offset_days) for part in parts]
+    elif action is Action.DUMMY and vr not in ("UI", "PN") and vr in TEXT_DUMMY_VRS:
+        new = [str(dummy_value(vr)) for _part in parts]
+    else:
+        return None
+    return _raw(raw, vr, "\\".join(new).encode("ascii"))
+
+
+def _raw(raw: RawDataElement, vr: str, value: bytes) -> RawDataElement:
+    """A raw element carrying new bytes, padded to even length as PS3.5 requires."""
+    if len(value) % 2:
+        value += b"\x00" if vr == "UI" else b" "
+    return RawDataElement(raw.tag, vr, len(value), value, 0, raw.is_implicit_VR,
+                          raw.is_little_endian, True, False)
 
 
 def _inner_context(ctx: _Context, action: Action, tag: int) -> _Context:
@@ -248,6 +312,11 @@ def _inner_context(ctx: _Context, action: Action, tag: int) -> _Context:
     else:
         policy = ctx.text_policy
     return ctx if policy is ctx.text_policy else replace(ctx, text_policy=policy)
+
+
+def _is_graphics(tag: int) -> bool:
+    """Overlay (60xx) and curve (50xx) groups: their binary data is the graphic itself."""
+    return (tag >> 16) & 0xFF00 in (0x5000, 0x6000)
 
 
 def _is_code_sequence(tag: int) -> bool:
@@ -332,8 +401,11 @@ def _clean(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
     if vr == "UI":
         return remap_uid(ctx.key, str(value))
     if vr in TEXT_VRS:
-        cleaned = ctx.terms.scrub(str(value))
-        return cleaned.upper() if vr == "CS" else cleaned
+        text = str(value)
+        cleaned = ctx.terms.scrub(text)
+        if vr == "CS" and cleaned != text:
+            return dummy_value(vr)  # a code string cannot hold the redaction mark
+        return cleaned
     return value  # numbers, binary graphics data: nothing to clean
 
 

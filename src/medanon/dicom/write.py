@@ -20,12 +20,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
-import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
 from medanon._version import __version__
-from medanon.dicom.read import PixelSpan
+from medanon.dicom.encode import write_part10
+from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
 from medanon.dicom.uids import medanon_uid
 from medanon.errors import DeidentificationError
 
@@ -89,7 +89,9 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
     dataset.file_meta = build_file_meta(dataset, transfer_syntax)
     try:
         with open(temp, "wb") as out:
-            pydicom.dcmwrite(out, dataset, enforce_file_format=True)
+            write_part10(out, dataset.file_meta, dataset,
+                         implicit_vr=transfer_syntax == IMPLICIT_LITTLE,
+                         little_endian=transfer_syntax != EXPLICIT_BIG)
             if pixel_element is not None:
                 out.write(pixel_element)
             elif span is not None and source is not None:
