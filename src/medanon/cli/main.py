@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Each subcommand module exposes ``register(app)``; the order here is the order of --help.
-SUBCOMMAND_MODULES = ("run", "status", "sample", "keygen", "profiles")
+SUBCOMMAND_MODULES = ("run", "status", "sample", "keygen", "profiles", "table")
 
 
 def _version_callback(value: bool) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
+from medanon.dicom.peek import peek_text
+
 RISKY_MODALITIES = frozenset({"US", "SC", "XA", "OT", "ES", "DOC", "XC", "GM", "SM"})
 
 ENCAPSULATED_DOCUMENT_ROOT = "1.2.840.10008.5.1.4.1.1.104"
@@ -39,17 +41,17 @@ def burned_in_reason(dataset: Dataset, has_pixel_data: bool) -> str | None:
     Encapsulated documents (PDF, CDA) are always withheld: header rules cannot reach
     the names inside them.
     """
-    sop_class = str(dataset.get("SOPClassUID", "") or "")
+    sop_class = peek_text(dataset, "SOPClassUID")
     if is_encapsulated_document(sop_class):
         return "an encapsulated document cannot be de-identified by header rules"
     if not has_pixel_data:
         return None
-    flag = str(dataset.get("BurnedInAnnotation", "") or "").strip().upper()
+    flag = peek_text(dataset, "BurnedInAnnotation").upper()
     if flag == "YES":
         return "BurnedInAnnotation is YES and no pixel cleaning is configured"
     if flag == "NO":
         return None
-    modality = str(dataset.get("Modality", "") or "").strip().upper()
+    modality = peek_text(dataset, "Modality").upper()
     if modality in RISKY_MODALITIES:
         return (f"BurnedInAnnotation is absent on modality {modality}, where burned-in text is "
                 "common, and no pixel cleaning is configured")

@@ -18,6 +18,8 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
+from medanon.dicom.peek import peek
+
 REDACTED = "***"
 
 # Attributes whose values identify the patient or staff and may be quoted in free text.
@@ -56,7 +58,7 @@ class IdentifyingTerms:
 
 
 def _values(dataset: Dataset, keyword: str) -> list[str]:
-    value = dataset.get(keyword)
+    value = peek(dataset, keyword)
     if value is None or isinstance(value, (Sequence, bytes)):
         return []
     if isinstance(value, (MultiValue, list, tuple)):

@@ -13,9 +13,11 @@ import struct
 from typing import BinaryIO
 
 from pydicom.dataelem import DataElement, RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.filebase import DicomBytesIO, DicomFileLike
-from pydicom.filewriter import write_data_element, write_file_meta_info
+from pydicom.dataset import Dataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_data_element
+
+from medanon.dicom.peek import peek
 
 UNDEFINED = 0xFFFFFFFF
 LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR",
@@ -23,31 +25,66 @@ LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC
 PREAMBLE = bytes(128) + b"DICM"
 
 
-def write_part10(out: BinaryIO, meta: FileMetaDataset, dataset: Dataset, *, implicit_vr: bool,
+def write_part10(out: BinaryIO, meta: bytes, dataset: Dataset, *, implicit_vr: bool,
                  little_endian: bool) -> None:
-    """Write preamble, file meta information and data set to ``out``."""
+    """Write preamble, encoded file meta information and data set to ``out``."""
     out.write(PREAMBLE)
-    write_file_meta_info(DicomFileLike(out), meta, enforce_standard=True)
+    out.write(meta)
     out.write(encode_dataset(dataset, implicit_vr=implicit_vr, little_endian=little_endian))
 
 
-def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool) -> bytes:
+def encode_file_meta(sop_class: str, sop_instance: str, transfer_syntax: str,
+                     implementation_class: str, implementation_version: str) -> bytes:
+    """File meta information (group 0002, explicit VR little endian), group length first.
+
+    Exactly the elements a Part 10 file needs and nothing the source carried: no source
+    AE title, no private information. Byte for byte what pydicom writes for the same
+    :class:`FileMetaDataset`, without building one.
+    """
+    body = b"".join((
+        _meta_element(0x0001, "OB", b"\x00\x01"),
+        _meta_element(0x0002, "UI", _ui(sop_class)),
+        _meta_element(0x0003, "UI", _ui(sop_instance)),
+        _meta_element(0x0010, "UI", _ui(transfer_syntax)),
+        _meta_element(0x0012, "UI", _ui(implementation_class)),
+        _meta_element(0x0013, "SH", _sh(implementation_version)),
+    ))
+    return _meta_element(0x0000, "UL", struct.pack("<L", len(body))) + body
+
+
+def _ui(value: str) -> bytes:
+    data = value.encode("ascii")
+    return data + b"\x00" if len(data) % 2 else data
+
+
+def _sh(value: str) -> bytes:
+    data = value.encode("ascii")
+    return data + b" " if len(data) % 2 else data
+
+
+def _meta_element(element: int, vr: str, value: bytes) -> bytes:
+    if vr in LONG_LENGTH_VRS:
+        return struct.pack("<HH2s2xL", 0x0002, element, vr.encode(), len(value)) + value
+    return struct.pack("<HH2sH", 0x0002, element, vr.encode(), len(value)) + value
+
+
+def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
+                   parent_encodings: str | list[str] = "ISO_IR 6") -> bytes:
     """The encoded elements of ``dataset`` in tag order (group lengths left out)."""
     endian = "<" if little_endian else ">"
     short_header = struct.Struct(endian + "HH2sH")
     long_header = struct.Struct(endian + "HH2s2xL")
     implicit_header = struct.Struct(endian + "HHL")
-    delimiter = struct.pack(endian + "HHL", 0xFFFE, 0xE0DD, 0)
-    encodings = dataset.get("SpecificCharacterSet", "ISO_IR 6") or "ISO_IR 6"
+    encodings = peek(dataset, "SpecificCharacterSet") or parent_encodings
     chunks: list[bytes] = []
     for tag in sorted(dataset.keys()):
         if tag.element == 0 and tag.group > 6:
             continue
         element = dataset.get_item(tag)
+        group, number = tag >> 16, tag & 0xFFFF
         if isinstance(element, RawDataElement) and element.is_implicit_VR == implicit_vr \
                 and element.is_little_endian == little_endian and element.value is not None \
                 and (implicit_vr or element.VR):
-            group, number = tag >> 16, tag & 0xFFFF
             if implicit_vr:
                 chunks.append(implicit_header.pack(group, number, element.length))
             elif element.VR in LONG_LENGTH_VRS:
@@ -58,7 +95,10 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool) 
                                                 element.length))
             chunks.append(element.value)
             if element.length == UNDEFINED:
-                chunks.append(delimiter)
+                chunks.append(struct.pack(endian + "HHL", 0xFFFE, 0xE0DD, 0))
+            continue
+        if isinstance(element, DataElement) and element.VR == "SQ":
+            chunks.append(_encode_sequence(element, implicit_vr, little_endian, encodings))
             continue
         buffer = DicomBytesIO()
         buffer.is_implicit_VR = implicit_vr
@@ -67,3 +107,29 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool) 
                            encodings)
         chunks.append(buffer.getvalue())
     return b"".join(chunks)
+
+
+def _encode_sequence(element: DataElement, implicit_vr: bool, little_endian: bool,
+                     encodings: str | list[str]) -> bytes:
+    """A sequence and its items, with lengths defined or undefined as pydicom writes them."""
+    endian = "<" if little_endian else ">"
+    marker = struct.Struct(endian + "HHL")
+    items: list[bytes] = []
+    for item in element.value:
+        body = encode_dataset(item, implicit_vr=implicit_vr, little_endian=little_endian,
+                              parent_encodings=encodings)
+        if item.is_undefined_length_sequence_item:
+            items += [marker.pack(0xFFFE, 0xE000, UNDEFINED), body,
+                      marker.pack(0xFFFE, 0xE00D, 0)]
+        else:
+            items += [marker.pack(0xFFFE, 0xE000, len(body)), body]
+    content = b"".join(items)
+    length = UNDEFINED if element.is_undefined_length else len(content)
+    group, number = element.tag >> 16, element.tag & 0xFFFF
+    if implicit_vr:
+        header = marker.pack(group, number, length)
+    else:
+        header = struct.pack(endian + "HH2s2xL", group, number, b"SQ", length)
+    if element.is_undefined_length:
+        content += marker.pack(0xFFFE, 0xE0DD, 0)
+    return header + content

@@ -8,10 +8,15 @@ and LongitudinalTemporalInformationModified. A dataset that was already de-ident
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from medanon._version import __version__
+from medanon.dicom.encode import LONG_LENGTH_VRS, encode_dataset
+from medanon.dicom.peek import peek
 from medanon.profile.model import Mode, Option
 
 # CID 7050 "De-identification Method" (coding scheme DCM).
@@ -78,22 +83,55 @@ def mark(dataset: Dataset, previous: Dataset, options: frozenset[Option], mode: 
     ``previous`` is the input dataset: its own method entries, from an earlier stage,
     are carried over before ours.
     """
+    earlier_methods = peek(previous, "DeidentificationMethod")
+    earlier_codes = peek(previous, "DeidentificationMethodCodeSequence")
+    if not earlier_methods and not earlier_codes:
+        implicit, little = dataset.original_encoding
+        for element in _fresh_markers(options, mode, bool(implicit), little is not False):
+            dataset[element.tag] = element  # the same for every file of a run: built once
+        return
     methods: list[str] = []
-    earlier = previous.get("DeidentificationMethod")
-    if earlier:
-        methods.extend(str(v) for v in (earlier if not isinstance(earlier, str) else [earlier]))
+    if earlier_methods:
+        methods.extend(str(v) for v in (earlier_methods if not isinstance(earlier_methods, str)
+                                        else [earlier_methods]))
     methods.append(method_text(options, mode))
     dataset.PatientIdentityRemoved = "YES"
     dataset.DeidentificationMethod = methods if len(methods) > 1 else methods[0]
-
     codes: list[tuple[str, str]] = []
-    for item in previous.get("DeidentificationMethodCodeSequence", []) or []:
+    for item in earlier_codes or []:
         code = (str(item.get("CodeValue", "")), str(item.get("CodeMeaning", "")))
         if code[0] and code not in codes:
             codes.append(code)
-    for code in (BASIC_PROFILE_CODE, *(OPTION_CODES[o] for o in sorted(options)
-                                        if o in OPTION_CODES)):
+    for code in _codes(options):
         if code not in codes:
             codes.append(code)
     dataset.DeidentificationMethodCodeSequence = Sequence([_code_item(*c) for c in codes])
     dataset.LongitudinalTemporalInformationModified = longitudinal_status(options)
+
+
+def _codes(options: frozenset[Option]) -> list[tuple[str, str]]:
+    return [BASIC_PROFILE_CODE, *(OPTION_CODES[o] for o in sorted(options) if o in OPTION_CODES)]
+
+
+@lru_cache(maxsize=32)
+def _fresh_markers(options: frozenset[Option], mode: Mode, implicit_vr: bool,
+                   little_endian: bool) -> tuple[RawDataElement, ...]:
+    """The marker elements of a dataset de-identified for the first time, already encoded.
+
+    Identical for every file of a run, so they are built and encoded once and then copied
+    as raw bytes into each output.
+    """
+    elements = (
+        DataElement(0x00120062, "CS", "YES"),
+        DataElement(0x00120063, "LO", method_text(options, mode)),
+        DataElement(0x00120064, "SQ", Sequence([_code_item(*c) for c in _codes(options)])),
+        DataElement(0x00280303, "CS", longitudinal_status(options)),
+    )
+    encoded = []
+    for element in elements:
+        data = encode_dataset(Dataset({element.tag: element}), implicit_vr=implicit_vr,
+                              little_endian=little_endian)
+        header = 8 if implicit_vr or element.VR not in LONG_LENGTH_VRS else 12
+        encoded.append(RawDataElement(element.tag, element.VR, len(data) - header, data[header:],
+                                      0, implicit_vr, little_endian, True, False))
+    return tuple(encoded)

@@ -12,6 +12,7 @@ import base64
 from pydicom.dataset import Dataset
 
 from medanon.custody.keys import SecretKey
+from medanon.dicom.peek import peek_text
 
 PATIENT_PREFIX = "MA"
 PATIENT_PSEUDONYM_LENGTH = 12
@@ -34,14 +35,14 @@ def patient_identity(dataset: Dataset) -> str:
     and birth date; otherwise the study, so that a file with no patient module at all still
     gets a stable identity without being merged with other anonymous files.
     """
-    patient_id = str(dataset.get("PatientID", "") or "").strip()
+    patient_id = peek_text(dataset, "PatientID")
     if patient_id:
         return "id:" + patient_id
-    name = str(dataset.get("PatientName", "") or "").strip()
-    birth = str(dataset.get("PatientBirthDate", "") or "").strip()
+    name = peek_text(dataset, "PatientName")
+    birth = peek_text(dataset, "PatientBirthDate")
     if name:
         return f"name:{name}|{birth}"
-    return "study:" + str(dataset.get("StudyInstanceUID", "") or "").strip()
+    return "study:" + peek_text(dataset, "StudyInstanceUID")
 
 
 def patient_pseudonym(key: SecretKey, identity: str) -> str:

@@ -18,9 +18,11 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 
+from medanon.dicom.fastread import BUFFER, FastHeader, read_header_fast
 from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
 
+ROWS = 0x00280010
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
@@ -80,6 +82,10 @@ def read_instance(path: Path) -> SourceInstance:
         raise InputError("empty file")
     try:
         with open(path, "rb") as handle:
+            fast = read_header_fast(handle.read(BUFFER), size)
+            if fast is not None:
+                return _finish_fast(handle, fast, size)
+            handle.seek(0)
             dataset = pydicom.dcmread(handle, stop_before_pixels=True)
             position = handle.tell()
             meta = dataset.file_meta
@@ -116,6 +122,20 @@ def read_instance(path: Path) -> SourceInstance:
     read_implicit, read_little = dataset.original_encoding
     header.set_original_encoding(read_implicit, read_little, dataset.original_character_set)
     return SourceInstance(header, meta, syntax, span, span is not None)
+
+
+def _finish_fast(handle: BinaryIO, fast: FastHeader, size: int) -> SourceInstance:
+    """Locate the pixel data after a fast header read (or fall back for odd layouts)."""
+    span = None
+    if fast.pixel_offset is not None:
+        span = _locate_pixels(handle, fast.pixel_offset, size, fast.transfer_syntax)
+        if span is not None and span.end < size and not _only_padding(
+                handle, span.end, size, fast.transfer_syntax):
+            return _read_whole(Path(handle.name), fast.file_meta, fast.transfer_syntax)
+    if span is None and ROWS in fast.dataset:
+        raise InputError("truncated file: an image header without its pixel data")
+    return SourceInstance(fast.dataset, fast.file_meta, fast.transfer_syntax, span,
+                          span is not None)
 
 
 def _looks_implicit(data: bytes) -> bool:

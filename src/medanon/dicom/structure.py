@@ -22,10 +22,12 @@ MAX_DEPTH = 64
 
 def check_whole(data: bytes, *, little_endian: bool, implicit_vr: bool) -> None:
     """Raise InputError unless ``data`` is a sequence of complete data elements."""
-    _Walker(data, "<" if little_endian else ">").elements(0, len(data), None, 0, implicit_vr)
+    Walker(data, "<" if little_endian else ">").elements(0, len(data), None, 0, implicit_vr)
 
 
-class _Walker:
+class Walker:
+    """Walks element and item headers over a byte buffer, checking every length."""
+
     def __init__(self, data: bytes, endian: str) -> None:
         self.data = data
         self.tag_format = endian + "HH"

@@ -18,6 +18,7 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom import markers
@@ -25,6 +26,7 @@ from medanon.dicom.burned_in import burned_in_reason, is_encapsulated_document
 from medanon.dicom.clean import IdentifyingTerms, identifying_terms
 from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
 from medanon.dicom.dummies import dummy_value
+from medanon.dicom.peek import peek, peek_text
 from medanon.dicom.private import private_rules
 from medanon.dicom.pseudonyms import (
     patient_identity,
@@ -45,6 +47,7 @@ OPAQUE_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 # VRs whose values are plain text that the raw fast path may split and rebuild.
 ASCII_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "LO", "SH", "ST",
                        "LT", "UT", "UC"})
+RAW_TEXT_VRS = ASCII_VRS | {"PN"}
 TEXT_DUMMY_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "LO", "SH", "ST", "LT",
                             "UT", "UC"})
 DATE_VRS = frozenset({"DA", "DT"})
@@ -134,7 +137,7 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     if has_pixel_data is None:
         has_pixel_data = any(t in dataset for t in (0x7FE00010, 0x7FE00008, 0x7FE00009))
     reason = burned_in_reason(dataset, has_pixel_data)
-    sop_class = str(dataset.get("SOPClassUID", "") or "")
+    sop_class = peek_text(dataset, "SOPClassUID")
     if reason and (not ruleset.allow_unchecked_burned_in or is_encapsulated_document(sop_class)):
         raise DeidentificationError(reason)
 
@@ -145,7 +148,7 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         key=key,
         identity=identity,
         pseudonym=pseudonym,
-        original_patient_name=str(dataset.get("PatientName", "") or ""),
+        original_patient_name=str(peek(dataset, "PatientName", "") or ""),
         offset_days=date_offset_days(key, identity),
         source=dataset,
         review=[],
@@ -169,13 +172,7 @@ def _vr_of(element: DataElement | RawDataElement) -> str:
 
 
 def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
-    out = Dataset()
-    # The output keeps the input's encoding, so that untouched raw elements are written
-    # back byte for byte instead of being decoded and re-encoded by pydicom.
-    implicit, little = dataset.original_encoding
-    if implicit is None or little is None:
-        implicit, little = ctx.encoding
-    out.set_original_encoding(implicit, little, dataset.original_character_set)
+    elements: dict[BaseTag, DataElement | RawDataElement] = {}
     private = private_rules(dataset, ctx.ruleset)
     ruleset = ctx.ruleset
     for tag in dataset.keys():
@@ -195,7 +192,14 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
                     continue
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
-            out[tag] = new
+            elements[tag] = new
+    out = Dataset(elements)
+    # The output keeps the input's encoding, so that untouched raw elements are written
+    # back byte for byte instead of being decoded and re-encoded.
+    implicit, little = dataset.original_encoding
+    if implicit is None or little is None:
+        implicit, little = ctx.encoding
+    out.set_original_encoding(implicit, little, dataset.original_character_set)
     _drop_orphaned_overlays(dataset, out)
     return out
 
@@ -258,7 +262,13 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
     if action is Action.CLEAN and vr in OPAQUE_VRS and not _is_graphics(tag):
         return None  # opaque bytes (a maker note, device settings) cannot be cleaned: removed
     handler = _HANDLERS[action]
-    return DataElement(tag, vr, _map_values(element.value, lambda v: handler(v, vr, tag, ctx)))
+    new = _map_values(element.value, lambda v: handler(v, vr, tag, ctx))
+    if isinstance(raw, RawDataElement) and vr in RAW_TEXT_VRS:
+        values = new if isinstance(new, list) else [new]
+        if all(isinstance(v, str) and v.isascii() for v in values):
+            # Plain ASCII is the same bytes in every character set: emit it raw.
+            return _raw(raw, vr, "\\".join(values).encode("ascii"))
+    return DataElement(tag, vr, new)
 
 
 def _apply_raw(action: Action, raw: RawDataElement, vr: str, ctx: _Context

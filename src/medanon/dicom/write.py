@@ -24,7 +24,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
 from medanon._version import __version__
-from medanon.dicom.encode import write_part10
+from medanon.dicom.encode import encode_file_meta, write_part10
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
 from medanon.dicom.uids import medanon_uid
 from medanon.errors import DeidentificationError
@@ -86,10 +86,11 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
         raise DeidentificationError("the dataset has no SOP Class UID or SOP Instance UID")
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
-    dataset.file_meta = build_file_meta(dataset, transfer_syntax)
+    meta = encode_file_meta(str(dataset.SOPClassUID), str(dataset.SOPInstanceUID),
+                            transfer_syntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
     try:
         with open(temp, "wb") as out:
-            write_part10(out, dataset.file_meta, dataset,
+            write_part10(out, meta, dataset,
                          implicit_vr=transfer_syntax == IMPLICIT_LITTLE,
                          little_endian=transfer_syntax != EXPLICIT_BIG)
             if pixel_element is not None:

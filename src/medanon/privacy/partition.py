@@ -172,6 +172,7 @@ class _Level:
 
     sizes: Ints
     pid: Ints
+    columns: list[npt.NDArray[np.integer]]  # contiguous copy of each code column
     lo: Ints  # (P, d)
     hi: Ints
     ordered: list[OrderedCuts]
@@ -192,8 +193,9 @@ def _level(state: _State, ctx: Context) -> None:
     part = np.arange(count, dtype=np.int64)
     ordered: list[OrderedCuts] = []
     trees: list[TreeGeometry] = []
+    columns = [np.ascontiguousarray(state.codes[:, j]) for j in range(d)]
     for j, dim in enumerate(ctx.dims):
-        ix = build_index(state.codes[:, j], pid, starts, state.lob[:, j], state.hib[:, j],
+        ix = build_index(columns[j], pid, starts, state.lob[:, j], state.hib[:, j],
                          dim.cardinality)
         lo[:, j] = ix.code_at(part, np.zeros(count, dtype=np.int64))
         hi[:, j] = ix.code_at(part, sizes - 1)
@@ -202,7 +204,7 @@ def _level(state: _State, ctx: Context) -> None:
             trees.append(tree_geometry(j, dim.tree, ix, sizes, lo[:, j], hi[:, j]))
         else:
             ordered.append(ordered_cuts(j, dim, ix, sizes, lo[:, j], hi[:, j], k))
-    level = _Level(sizes, pid, lo, hi, ordered, trees, [])
+    level = _Level(sizes, pid, columns, lo, hi, ordered, trees, [])
     _evaluate(state, ctx, level)
     _apply(state, ctx, level)
 
@@ -247,45 +249,63 @@ def _evaluate_chunk(state: _State, ctx: Context, level: _Level, p0: int, p1: int
     pid = level.pid[r0:r1] - p0
     n = p1 - p0
     sizes = level.sizes[p0:p1]
-    codes = state.codes[r0:r1]
     cell = pid * m + sens
     parent = np.bincount(cell, minlength=n * m).reshape(n, m)
+    has_strict = np.zeros(n, dtype=bool)
+
+    def keep_valid(cuts: OrderedCuts, variant: int, left: npt.NDArray[np.bool_],
+                   live: npt.NDArray[np.bool_]) -> None:
+        lhist = np.bincount(cell[left], minlength=n * m).reshape(n, m)
+        nleft = cuts.left[variant][p0:p1]
+        ok = ev.satisfied(lhist, nleft) & ev.satisfied(parent - lhist, sizes - nleft)
+        gain = cuts.gain[variant][p0:p1]
+        cuts.gain[variant][p0:p1] = np.where(live & ok, gain, NEG)
+
     for cuts in level.ordered:
-        column = codes[:, cuts.dim].astype(np.int64)
-        for variant in range(3):
-            gain = cuts.gain[variant][p0:p1]
-            live = gain > NEG
-            if not live.any():
-                continue
-            rows = live[pid]
-            if variant < 2:
-                left = rows & (column <= cuts.cut[variant][p0:p1][pid])
-            else:
-                left = rows & _relaxed_left(column, pid, cuts.median[p0:p1],
-                                            cuts.take[p0:p1], rows)
-            lhist = np.bincount(cell[left], minlength=n * m).reshape(n, m)
-            nleft = cuts.left[variant][p0:p1]
-            ok = ev.satisfied(lhist, nleft) & ev.satisfied(parent - lhist, sizes - nleft)
-            cuts.gain[variant][p0:p1] = np.where(live & ok, gain, NEG)
+        column = level.columns[cuts.dim][r0:r1]
+        for variant in range(2):
+            live = cuts.gain[variant][p0:p1] > NEG
+            if live.any():
+                left = live[pid] & (column <= cuts.cut[variant][p0:p1][pid])
+                keep_valid(cuts, variant, left, live)
+                has_strict |= cuts.gain[variant][p0:p1] > NEG
     for g in level.trees:
         dim = ctx.dims[g.dim]
         assert dim.tree is not None
         q0, q1 = int(g.pair_start[p0]), int(g.pair_start[p1])
-        pair = _row_pair(g, dim, codes[:, g.dim], pid + p0)
+        pair = _row_pair(g, dim, level.columns[g.dim][r0:r1], pid + p0)
         inside = pair >= 0
         hist = np.bincount((pair[inside] - q0) * m + sens[inside],
                            minlength=(q1 - q0) * m).reshape(q1 - q0, m)
-        decisions[g.dim].append(resolve_tree(g, p0, p1, level.sizes, ev, hist,
-                                             ctx.allow_defer, dim.tree, dim.cardinality))
+        decision = resolve_tree(g, p0, p1, level.sizes, ev, hist, ctx.allow_defer, dim.tree,
+                                dim.cardinality)
+        decisions[g.dim].append(decision)
+        has_strict |= decision.gain > NEG
+    # Relaxed cuts matter only where no strict cut is acceptable: test those alone.
+    for cuts in level.ordered:
+        live = (cuts.gain[2][p0:p1] > NEG) & ~has_strict
+        cuts.gain[2][p0:p1] = np.where(live, cuts.gain[2][p0:p1], NEG)
+        if not live.any():
+            continue
+        rows = np.flatnonzero(live[pid])
+        left_rows = rows[_relaxed_left(level.columns[cuts.dim][r0:r1][rows], pid[rows],
+                                       cuts.median[p0:p1], cuts.take[p0:p1])]
+        left = np.zeros(len(pid), dtype=bool)
+        left[left_rows] = True
+        keep_valid(cuts, 2, left, live)
 
 
-def _relaxed_left(column: Ints, pid: Ints, median: Ints, take: Ints,
-                  rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-    """Rows below the median, plus the first ``take`` rows tied at it (row order)."""
+def _relaxed_left(column: npt.NDArray[np.integer], pid: Ints, median: Ints, take: Ints
+                  ) -> npt.NDArray[np.bool_]:
+    """Of the given rows (whole partitions, sorted by partition), those on the left.
+
+    Left means below the median, or among the first ``take`` rows tied at the median in
+    row order.
+    """
     med = median[pid]
-    tied = rows & (column == med)
+    tied = column == med
     running = np.cumsum(tied)
-    # Ties seen before each partition's first row, to make the count per partition.
+    # Ties seen before each partition's first row, to count ties per partition.
     first = np.searchsorted(pid, np.arange(len(median)), side="left")
     before = np.where(first > 0, running[np.maximum(first - 1, 0)], 0)
     rank = running - before[pid]
@@ -345,7 +365,7 @@ def _apply(state: _State, ctx: Context, level: _Level) -> None:
         rows = chosen[pid]
         if variant >= 0:
             cuts = ordered[j]
-            column = state.codes[rows, j].astype(np.int64)
+            column = level.columns[j][rows]
             target[rows] = (column > cuts.cut[variant][pid[rows]]).astype(np.int64)
             nparts[chosen] = 2
             cut_dim[chosen] = j
@@ -353,7 +373,7 @@ def _apply(state: _State, ctx: Context, level: _Level) -> None:
             right_lo[chosen] = cuts.bounds[variant][1][chosen]
         else:
             g, decision = trees[j]
-            pair = _row_pair(g, ctx.dims[j], state.codes[rows, j], pid[rows])
+            pair = _row_pair(g, ctx.dims[j], level.columns[j][rows], pid[rows])
             target[rows] = decision.pair_target[pair]
             nparts[chosen] = decision.parts[chosen]
     for slot, j in enumerate(relaxed_dims):
@@ -361,10 +381,9 @@ def _apply(state: _State, ctx: Context, level: _Level) -> None:
         if not chosen.any():
             continue
         cuts = ordered[j]
-        rows = chosen[pid]
-        left = _relaxed_left(state.codes[:, j].astype(np.int64), pid, cuts.median, cuts.take,
-                             rows)
-        target[rows] = np.where(left[rows], 0, 1)
+        rows = np.flatnonzero(chosen[pid])
+        left = _relaxed_left(level.columns[j][rows], pid[rows], cuts.median, cuts.take)
+        target[rows] = np.where(left, 0, 1)
         nparts[chosen] = 2
         cut_dim[chosen] = j
         left_hi[chosen] = cuts.median[chosen]

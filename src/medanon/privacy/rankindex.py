@@ -53,9 +53,8 @@ class HistIndex:
         hist = np.bincount(index, minlength=int(base[-1]))
         cum = np.zeros(len(hist) + 1, dtype=np.int64)
         np.cumsum(hist, out=cum[1:])
-        nonzero = np.zeros(len(hist) + 1, dtype=np.int64)
-        np.cumsum(hist > 0, out=nonzero[1:])
-        self._base, self._cum, self._nonzero = base, cum, nonzero
+        self._hist, self._base, self._cum = hist, base, cum
+        self._nonzero: Ints | None = None  # built on first use (set-valued columns only)
         self._starts, self._lob, self._hib = starts, lob, hib
 
     def _bin_after(self, part: Ints, x: Ints) -> Ints:
@@ -72,6 +71,9 @@ class HistIndex:
         return np.asarray(position - self._base[part] + self._lob[part], dtype=np.int64)
 
     def distinct_le(self, part: Ints, x: Ints) -> Ints:  # noqa: D102
+        if self._nonzero is None:
+            self._nonzero = np.zeros(len(self._hist) + 1, dtype=np.int64)
+            np.cumsum(self._hist > 0, out=self._nonzero[1:])
         return np.asarray(self._nonzero[self._bin_after(part, x)]
                           - self._nonzero[self._base[part]], dtype=np.int64)
 

@@ -185,18 +185,22 @@ class Manifest:
         """Outcomes staged but not yet committed."""
         return len(self._pending)
 
-    def commit(self) -> None:
-        """Write the staged rows in one transaction (call only once their outputs are durable)."""
-        if not self._pending and not self._demoted:
+    def commit(self, count: int | None = None) -> None:
+        """Record the first ``count`` staged rows (all by default) in one transaction.
+
+        Call only once their outputs are durable.
+        """
+        batch = self._pending if count is None else self._pending[:count]
+        if not batch and not self._demoted:
             return
         rows = [(s.source_id, s.size, s.mtime_ns, o.status.value, o.output, o.reason, o.bytes_out,
-                 o.clash_digest) for s, o in self._pending]
+                 o.clash_digest) for s, o in batch]
         review = [(o.source_id, item.tag, item.keyword, item.vr, item.value_digest)
-                  for _s, o in self._pending for item in o.review]
+                  for _s, o in batch for item in o.review]
         self._db.execute("BEGIN")
         try:
             self._db.executemany("DELETE FROM review WHERE source_id = ?",
-                                 [(s.source_id,) for s, _o in self._pending])
+                                 [(s.source_id,) for s, _o in batch])
             self._db.executemany(
                 "INSERT OR REPLACE INTO files(source_id, size, mtime_ns, status, output, reason,"
                 " bytes_out, clash_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -213,7 +217,7 @@ class Manifest:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-        self._pending.clear()
+        del self._pending[:len(batch)]
         self._demoted.clear()
 
     def recorded_outputs(self) -> set[str]:

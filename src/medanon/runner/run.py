@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -165,6 +166,7 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
     if stager is not None:
         tasks = stager.stage(tasks)
     executor = make_executor(ctx, options.workers, options.cluster)
+    durability = _Durability(manifest)
     last_commit = time.monotonic()
     try:
         for task, outcome in executor.run(tasks, stager.release if stager else None):
@@ -174,7 +176,7 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
                 on_progress(recorded, session)
             if manifest.pending >= COMMIT_EVERY_FILES or \
                     time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
-                _commit(manifest)
+                durability.flush()
                 last_commit = time.monotonic()
     except OSError as exc:
         raise OutputWriteError(
@@ -183,14 +185,37 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
             "resume") from None
     finally:
         executor.close()
-        _commit(manifest)
+        durability.flush(final=True)
 
 
-def _commit(manifest: Manifest) -> None:
-    """Make the outputs of the staged rows durable, then record them."""
-    if manifest.pending:
-        os.sync()
-        manifest.commit()
+class _Durability:
+    """Flush outputs to disk in the background, and record a batch once it is on disk.
+
+    A flush of the page cache takes as long as the disk needs for the bytes written, so it
+    runs in a thread while the next files are processed; the rows of a batch are committed
+    to the manifest only after the flush that covers them has returned.
+    """
+
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+        self._flushing: threading.Thread | None = None
+        self._covered = 0
+
+    def flush(self, *, final: bool = False) -> None:
+        """Commit the batch the previous flush covered; start flushing the next one."""
+        if self._flushing is not None:
+            self._flushing.join()
+            self._flushing = None
+            self._manifest.commit(self._covered)
+        if final:
+            if self._manifest.pending:
+                os.sync()
+                self._manifest.commit()
+            return
+        self._covered = self._manifest.pending
+        if self._covered:
+            self._flushing = threading.Thread(target=os.sync, name="medanon-sync", daemon=True)
+            self._flushing.start()
 
 
 def _remove_unclaimed_outputs(dst: Path, manifest: Manifest) -> None:
