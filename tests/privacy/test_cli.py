@@ -103,3 +103,17 @@ def test_help_explains_every_metric(app: typer.Typer) -> None:
     assert result.exit_code == 0
     for name in ("gcp", "dm", "cavg", "prosecutor_highest", "records_at_risk", "marketer"):
         assert name in result.output
+
+
+def test_console_entry_point_maps_errors_to_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "medanon.cli.main", "table",
+                           str(DATA / "adult_slice.csv"), str(tmp_path / "o.csv"),
+                           "--qi", "age,postcode", "--k", "5"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "medanon: error: column 'postcode' is not in the table (columns: sex, age, race, "
+        "marital-status, education, native-country, workclass, occupation, salary-class)"]
