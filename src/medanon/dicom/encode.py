@@ -77,22 +77,21 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
     implicit_header = struct.Struct(endian + "HHL")
     encodings = peek(dataset, "SpecificCharacterSet") or parent_encodings
     chunks: list[bytes] = []
-    for tag in sorted(dataset.keys()):
-        if tag.element == 0 and tag.group > 6:
-            continue
-        element = dataset.get_item(tag)
+    # items() hands out the stored elements as they are: raw ones stay raw.
+    for tag, element in sorted(dataset.items()):
         group, number = tag >> 16, tag & 0xFFFF
+        if number == 0 and group > 6:
+            continue
         if isinstance(element, RawDataElement) and element.is_implicit_VR == implicit_vr \
                 and element.is_little_endian == little_endian and element.value is not None \
                 and (implicit_vr or element.VR):
+            vr = str(element.VR)
             if implicit_vr:
                 chunks.append(implicit_header.pack(group, number, element.length))
-            elif element.VR in LONG_LENGTH_VRS:
-                chunks.append(long_header.pack(group, number, element.VR.encode(),
-                                               element.length))
+            elif vr in LONG_LENGTH_VRS:
+                chunks.append(long_header.pack(group, number, vr.encode(), element.length))
             else:
-                chunks.append(short_header.pack(group, number, element.VR.encode(),
-                                                element.length))
+                chunks.append(short_header.pack(group, number, vr.encode(), element.length))
             chunks.append(element.value)
             if element.length == UNDEFINED:
                 chunks.append(struct.pack(endian + "HHL", 0xFFFE, 0xE0DD, 0))

@@ -175,8 +175,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     elements: dict[BaseTag, DataElement | RawDataElement] = {}
     private = private_rules(dataset, ctx.ruleset)
     ruleset = ctx.ruleset
-    for tag in dataset.keys():
-        raw = dataset.get_item(tag)
+    for tag, raw in dataset.items():  # stored elements as they are: raw ones stay raw
         group, element_number = tag >> 16, tag & 0xFFFF
         if element_number == 0:
             continue  # group lengths are retired and would be wrong after any change
