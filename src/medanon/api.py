@@ -1,0 +1,53 @@
+"""The small Python API: de-identify one in-memory dataset, or a folder.
+
+Library code: nothing here prints or exits; problems are raised as
+:class:`medanon.errors.MedanonError` subclasses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydicom.dataset import Dataset, FileDataset
+
+from medanon.custody.keys import SecretKey
+from medanon.dicom.quiet import quiet_pydicom
+from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan, deidentify
+from medanon.dicom.write import build_file_meta
+from medanon.profile.recipe import Recipe, default_recipe
+from medanon.profile.ruleset import build_ruleset
+from medanon.runner.run import RunOptions, RunResult, run_folder
+
+EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
+
+
+def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None = None, *,
+                       plan: CollectionPlan = EMPTY_PLAN) -> Dataset:
+    """De-identify one pydicom dataset in memory and return a new one.
+
+    The input is left as it was. When the input carries file meta information, the
+    result gets new file meta built from its new UIDs (same transfer syntax), so it can be
+    saved with ``dcmwrite(path, result, enforce_file_format=True)``.
+
+    Raises
+    ------
+    DeidentificationError
+        When the dataset cannot be fully de-identified under the recipe (for example
+        suspected burned-in text): it must not be shared.
+    """
+    ruleset = build_ruleset(recipe or default_recipe())
+    with quiet_pydicom():
+        result = deidentify(dataset, ruleset, key, plan).dataset
+        meta = getattr(dataset, "file_meta", None)
+        if meta is not None and "SOPClassUID" in result and "SOPInstanceUID" in result:
+            syntax = str(meta.get("TransferSyntaxUID", EXPLICIT_VR_LITTLE_ENDIAN))
+            result.file_meta = build_file_meta(result, syntax)
+    if isinstance(dataset, FileDataset):
+        result.preamble = None
+    return result
+
+
+def deidentify_folder(src: Path, dst: Path, key: SecretKey, recipe: Recipe | None = None, *,
+                      options: RunOptions | None = None) -> RunResult:
+    """De-identify every DICOM file under ``src`` into ``dst`` (see :func:`run_folder`)."""
+    return run_folder(Path(src), Path(dst), recipe or default_recipe(), key, options=options)
