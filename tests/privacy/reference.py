@@ -25,12 +25,17 @@ class Cut:
     gain: float
     parts: list[list[int]]
     deferred: list[int]
+    span: float = -1.0
+    dim: int = -1
 
 
 class Reference:
-    def __init__(self, enc: EncodedTable, ev: ModelEvaluator) -> None:
+    def __init__(self, enc: EncodedTable, ev: ModelEvaluator, deferral: bool = True,
+                 cut_choice: str = "gain") -> None:
         self.enc = enc
         self.ev = ev
+        self.deferral = deferral
+        self.cut_choice = cut_choice
         self.k = ev.model.k
         self.codes = enc.codes.astype(np.int64)
         self.sens = None if enc.sensitive is None else enc.sensitive.codes.astype(np.int64)
@@ -174,14 +179,38 @@ class Reference:
                 pair, loose = self.ordered(dim, j, rows)
                 strict.extend(pair)
                 relaxed.append(loose)
+            for cut in (strict[-1], relaxed[-1] if relaxed else None,
+                        strict[-2] if len(strict) > 1 else None):
+                if cut is not None and cut.dim < 0:
+                    cut.dim = j
+        for j, dim in enumerate(self.enc.dims):  # the partition's span in each dimension
+            span = self.span(dim, j, rows)
+            for cut in (*strict, *relaxed):
+                if cut is not None and cut.span < 0 and cut.dim == j:
+                    cut.span = span
         for family in (strict, relaxed):
             best = None
             for cut in family:
-                if cut is not None and (best is None or cut.gain > best.gain):
+                if cut is None:
+                    continue
+                if best is None:
+                    best = cut
+                elif self.cut_choice == "span" and cut.span != best.span:
+                    if cut.span > best.span:
+                        best = cut
+                elif cut.gain > best.gain:
                     best = cut
             if best is not None:
                 return best
         return None
+
+    def span(self, dim: Dimension, j: int, rows: list[int]) -> float:
+        col = self.codes[rows, j]
+        if dim.kind is DimKind.TREE:
+            assert dim.tree is not None
+            level, node = dim.tree.lca(np.array([col.min()]), np.array([col.max()]))
+            return float(dim.tree.ncp[level[0], node[0]])
+        return self.loss(dim, j, rows) / len(rows)
 
     def run_pass(self, rows: list[int], allow_defer: bool) -> tuple[list[list[int]], list[int]]:
         leaves: list[list[int]] = []
@@ -201,7 +230,7 @@ class Reference:
         leaves: list[list[int]] = []
         pending = sorted(rows)
         for number in range(MAX_PASSES):
-            allow = number < MAX_PASSES - 1
+            allow = self.deferral and number < MAX_PASSES - 1
             found, deferred = self.run_pass(pending, allow)
             if deferred and not self.ok(deferred):
                 found, deferred = self.run_pass(pending, False)

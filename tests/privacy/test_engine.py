@@ -83,27 +83,30 @@ def brute_force_holds(rt: RandomTable, result: Any, k: int, model: dict[str, Any
 
 
 @PROPERTY
-@given(rt=random_tables(), k=st.integers(1, 6), model=MODELS, tree_sensitive=st.booleans())
+@given(rt=random_tables(), k=st.integers(1, 6), model=MODELS, tree_sensitive=st.booleans(),
+       deferral=st.booleans(), cut_choice=st.sampled_from(["gain", "span"]))
 def test_engine_equals_reference_and_every_class_holds(rt: RandomTable, k: int,
                                                        model: dict[str, Any],
-                                                       tree_sensitive: bool) -> None:
+                                                       tree_sensitive: bool, deferral: bool,
+                                                       cut_choice: str) -> None:
     if not tree_sensitive:
         rt.hierarchies.pop("s", None)
     enc = encode_table(rt.table, rt.qi, "s", rt.hierarchies, "error")
     ev = bind_model(PrivacyModel(k, **model), enc.sensitive)
-    ref = Reference(enc, ev)
+    ref = Reference(enc, ev, deferral, cut_choice)
     everyone = list(range(rt.table.num_rows))
     if len(everyone) < k or not ref.ok(everyone):
         with pytest.raises(PrivacyError):
             anonymize(rt.table, qi=rt.qi, sensitive="s", k=k, hierarchies=rt.hierarchies,
                       **model)
         return
-    part = partition_table(enc, ev, 0)
+    part = partition_table(enc, ev, 0, deferral=deferral, cut_choice=cut_choice)
     event(f"leaves: {min(part.leaf_count, 5)}{'+' if part.leaf_count >= 5 else ''}")
     event(f"passes: {part.passes}")
     assert leaves_of(part.leaf_of_row) == {frozenset(g) for g in ref.partition(everyone)}
 
     result = anonymize(rt.table, qi=rt.qi, sensitive="s", k=k, hierarchies=rt.hierarchies,
+                       deferral=deferral, cut_choice=cut_choice,  # type: ignore[arg-type]
                        **model)
     # No record lost, duplicated or moved; nothing suppressed without a budget.
     assert result.table.num_rows == rt.table.num_rows
@@ -118,6 +121,7 @@ def test_engine_equals_reference_and_every_class_holds(rt: RandomTable, k: int,
         hierarchy = {leaf: tree.path(leaf)[1:] for leaf in tree.leaves}
     assert check(result.table, rt.qi, "s", k=k, sensitive_hierarchy=hierarchy, **model).passed
     again = anonymize(rt.table, qi=rt.qi, sensitive="s", k=k, hierarchies=rt.hierarchies,
+                      deferral=deferral, cut_choice=cut_choice,  # type: ignore[arg-type]
                       **model)
     assert again.table.equals(result.table)
 

@@ -128,7 +128,8 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
               hierarchies: Mapping[str, HierarchySource] | None = None,
               max_suppression: float = 0.0, missing: Missing = "error",
               risk_threshold: float = DEFAULT_THRESHOLD,
-              cluster: str | None = None) -> AnonymizationResult[T]:
+              cluster: str | None = None, deferral: bool = True,
+              cut_choice: Literal["gain", "span"] = "gain") -> AnonymizationResult[T]:
     """Generalise the quasi-identifiers of ``table`` until every privacy model holds.
 
     Parameters
@@ -155,6 +156,13 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
         Prosecutor-risk threshold for the "records at risk" metric.
     cluster
         ``local:N`` or a Dask scheduler address to solve sub-problems on a cluster.
+    deferral
+        Set small hierarchy remainders aside for later passes (default). ``False`` gives
+        plain single-pass Mondrian, usually with more information loss.
+    cut_choice
+        ``"gain"`` (default): among acceptable cuts, the one removing the most loss in
+        its dimension; ``"span"``: the dimension of widest normalised span first, as in
+        LeFevre et al. (kept to measure the difference).
 
     Returns
     -------
@@ -203,7 +211,8 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
     evaluator = bind_model(model, encoded.sensitive)
     budget = int(np.floor(max_suppression * source.num_rows + 1e-9))
     with _runner(cluster) as runner:
-        partitioning = partition_table(encoded, evaluator, budget, runner)
+        partitioning = partition_table(encoded, evaluator, budget, runner, deferral,
+                                       cut_choice)
     publication = publish(encoded, partitioning)
     replaced = {name: _arrow_column(publication, name) for name in names}
     arrow = build_published(source, replaced, publication.classes, publication.suppressed)

@@ -61,7 +61,7 @@ def _loss(dim: Dimension, ix: RankIndex, part: Ints, lo: Ints, hi: Ints, count: 
     return np.asarray(count * (distinct - 1) / denominator, dtype=np.float64)
 
 
-def _gain(dim: Dimension, whole: Floats, left: Floats, right: Floats) -> Floats:
+def _gain(whole: Floats, left: Floats, right: Floats) -> Floats:
     """Loss before minus loss after (a fixed evaluation order keeps it reproducible)."""
     return np.asarray((whole - left) - right, dtype=np.float64)
 
@@ -82,6 +82,7 @@ class OrderedCuts:
     bounds: tuple[tuple[Ints, Ints], ...]  # (left hi, right lo) per cut
     median: Ints
     take: Ints
+    span: Floats  # (P,) normalised span (ncp) of each partition in this dimension
 
 
 def ordered_cuts(j: int, dim: Dimension, ix: RankIndex, sizes: Ints, lo: Ints, hi: Ints,
@@ -104,7 +105,7 @@ def ordered_cuts(j: int, dim: Dimension, ix: RankIndex, sizes: Ints, lo: Ints, h
         lhi = ix.code_at(part, safe - 1)
         rlo = ix.code_at(part, safe)
         ok = exists & (left >= k) & (sizes - left >= k)
-        gain = _gain(dim, whole, _loss(dim, ix, part, lo, lhi, left),
+        gain = _gain(whole, _loss(dim, ix, part, lo, lhi, left),
                      _loss(dim, ix, part, rlo, hi, sizes - left))
         cuts.append(cut)
         lefts.append(left)
@@ -112,13 +113,14 @@ def ordered_cuts(j: int, dim: Dimension, ix: RankIndex, sizes: Ints, lo: Ints, h
         bounds.append((lhi, rlo))
     relaxed = splittable & (below < mid)
     ok = relaxed & (mid >= k) & (sizes - mid >= k)
-    gain = _gain(dim, whole, _loss(dim, ix, part, lo, m, mid, tied=-1),
+    gain = _gain(whole, _loss(dim, ix, part, lo, m, mid, tied=-1),
                  _loss(dim, ix, part, m, hi, sizes - mid, tied=1))
     lefts.append(mid)
     gains.append(np.where(ok, gain, NEG))
     bounds.append((m, m))
+    span = _loss(dim, ix, part, lo, hi, np.ones(len(part), dtype=np.int64))
     return OrderedCuts(j, (cuts[0], cuts[1]), (lefts[0], lefts[1], lefts[2]),
-                       (gains[0], gains[1], gains[2]), tuple(bounds), m, mid - below)
+                       (gains[0], gains[1], gains[2]), tuple(bounds), m, mid - below, span)
 
 
 @dataclass(eq=False)
@@ -139,6 +141,7 @@ class TreeGeometry:
     cover: Ints  # (pairs,) cover of the lowest node above the child's records
     lo: Ints  # (pairs,) first and last code present under the child
     hi: Ints
+    span: Floats  # (P,) normalised span (ncp) of each partition in this dimension
 
 
 def tree_geometry(j: int, tree: TreeTables, ix: RankIndex, sizes: Ints, lo: Ints, hi: Ints
@@ -168,7 +171,7 @@ def tree_geometry(j: int, tree: TreeTables, ix: RankIndex, sizes: Ints, lo: Ints
     clca_level, clca_node = tree.lca(first_code, last_code)
     cover = tree.cover[clca_level, clca_node]
     return TreeGeometry(j, level, first, whole, pair_start, owner, count, cover,
-                        first_code, last_code)
+                        first_code, last_code, np.asarray(tree.ncp[level, node]))
 
 
 @dataclass(eq=False)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from medanon.errors import PrivacyError
+from medanon.errors import ConfigurationError, PrivacyError
 from medanon.privacy.encode import EncodedTable
 from medanon.privacy.models import ModelEvaluator
 from medanon.privacy.partition import Context, PassOutput, SubProblem, run_pass
@@ -72,8 +72,17 @@ def acceptable(enc: EncodedTable, ev: ModelEvaluator, rows: Ints) -> bool:
 
 
 def partition_table(enc: EncodedTable, ev: ModelEvaluator, max_suppressed: int,
-                    runner: PassRunner = local_runner) -> Partitioning:
-    """Partition every record of ``enc`` into acceptable leaves, suppressing within budget."""
+                    runner: PassRunner = local_runner, deferral: bool = True,
+                    cut_choice: str = "gain") -> Partitioning:
+    """Partition every record of ``enc`` into acceptable leaves, suppressing within budget.
+
+    ``deferral=False`` runs plain Mondrian in a single pass (small remainders absorb the
+    smallest acceptable children instead of being deferred). ``cut_choice="span"``
+    takes the acceptable cut of the widest normalised span (LeFevre's rule) instead of
+    the one with the largest gain.
+    """
+    if cut_choice not in ("gain", "span"):
+        raise ConfigurationError(f"cut choice must be gain or span, got {cut_choice!r}")
     n = enc.size
     suppressed = enc.missing.copy()
     budget = max_suppressed - int(suppressed.sum())
@@ -96,10 +105,10 @@ def partition_table(enc: EncodedTable, ev: ModelEvaluator, max_suppressed: int,
     passes = 0
     for number in range(MAX_PASSES):
         passes = number + 1
-        ctx = Context(tuple(enc.dims), ev, allow_defer=number < MAX_PASSES - 1)
+        ctx = Context(tuple(enc.dims), ev, deferral and number < MAX_PASSES - 1, cut_choice)
         output = runner(subproblem(enc, pending), ctx)
         if len(output.deferred) and not acceptable(enc, ev, output.deferred):
-            ctx = Context(tuple(enc.dims), ev, allow_defer=False)
+            ctx = Context(tuple(enc.dims), ev, False, cut_choice)
             output = runner(subproblem(enc, pending), ctx)
         leaf_ids = np.repeat(np.arange(len(output.leaf_sizes), dtype=np.int64),
                              output.leaf_sizes) + leaves

@@ -53,6 +53,7 @@ class Context:
     dims: tuple[Dimension, ...]
     evaluator: ModelEvaluator
     allow_defer: bool
+    cut_choice: str = "gain"  # "gain", or "span": widest normalised span first (LeFevre)
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,18 +340,16 @@ def _apply(state: _State, ctx: Context, level: _Level) -> None:
     for j in range(len(ctx.dims)):
         slots.extend([(j, 0), (j, 1)] if j in ordered else [(j, -1)])
     strict = [ordered[j].gain[v] if v >= 0 else trees[j][1].gain for j, v in slots]
+    spans = [ordered[j].span if v >= 0 else trees[j][0].span for j, v in slots]
     relaxed_dims = [c.dim for c in level.ordered]
-    choice = np.full(count, -1, dtype=np.int64)
-    matrix = np.column_stack(strict)
-    best = np.argmax(matrix, axis=1)
-    has = matrix[np.arange(count), best] > NEG
-    choice[has] = best[has]
+    by_span = ctx.cut_choice == "span"
+    choice = _best(np.column_stack(strict), np.column_stack(spans) if by_span else None)
     relaxed_choice = np.full(count, -1, dtype=np.int64)
     if relaxed_dims:
-        matrix = np.column_stack([ordered[j].gain[2] for j in relaxed_dims])
-        best = np.argmax(matrix, axis=1)
-        has = (choice < 0) & (matrix[np.arange(count), best] > NEG)
-        relaxed_choice[has] = best[has]
+        relaxed_spans = np.column_stack([ordered[j].span for j in relaxed_dims])
+        best = _best(np.column_stack([ordered[j].gain[2] for j in relaxed_dims]),
+                     relaxed_spans if by_span else None)
+        relaxed_choice = np.where(choice < 0, best, -1)
 
     pid = level.pid
     target = np.full(len(pid), -2, dtype=np.int64)
@@ -389,6 +388,21 @@ def _apply(state: _State, ctx: Context, level: _Level) -> None:
         left_hi[chosen] = cuts.median[chosen]
         right_lo[chosen] = cuts.median[chosen]
     _regroup(state, level, target, nparts, cut_dim, left_hi, right_lo)
+
+
+def _best(gains: Floats, spans: Floats | None) -> Ints:
+    """Column of the best acceptable candidate per row (-1 when none).
+
+    By gain (first column on ties), or, with ``spans``, by the widest normalised span
+    among acceptable candidates and then by gain.
+    """
+    count = gains.shape[0]
+    acceptable = gains > NEG
+    if spans is not None:
+        widest = np.where(acceptable, spans, -1.0).max(axis=1, initial=-1.0)
+        gains = np.where(acceptable & (spans == widest[:, None]), gains, NEG)
+    best = np.argmax(gains, axis=1)
+    return np.where(gains[np.arange(count), best] > NEG, best, -1).astype(np.int64)
 
 
 def _regroup(state: _State, level: _Level, target: Ints, nparts: Ints, cut_dim: Ints,

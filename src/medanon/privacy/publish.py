@@ -3,10 +3,11 @@
 A leaf publishes, per quasi-identifier, the tightest value covering its records: the
 range ``lo-hi`` of a numeric column (a single value when lo == hi; ``lo/hi`` for dates
 and times), the lowest hierarchy node above its values, or the set ``{a,b}`` of its
-values for a categorical column without hierarchy. Classes are then the groups of
-rows with identical published values, exactly as an attacker or a checker sees them:
-two leaves that happen to publish the same values form one class. Suppressed rows
-publish ``*`` everywhere and belong to no class (class id -1).
+values for a categorical column without hierarchy (the value itself when only one).
+Classes are then the groups of rows with identical published values, exactly as an
+attacker or a checker sees them: two leaves that happen to publish the same values
+form one class. Suppressed rows publish ``*`` everywhere and belong to no class
+(class id -1).
 """
 
 from __future__ import annotations
@@ -155,7 +156,11 @@ def _publish_sets(dim: Dimension, codes: Ints, starts: Ints, sizes: Ints
     labels = []
     for leaf in first:
         values = members[bounds[leaf]:bounds[leaf + 1]]
-        labels.append(SET_OPEN + SET_SEPARATOR.join(dim.labels[v] for v in values) + SET_CLOSE)
+        if len(values) == 1:  # a single value is published as itself
+            labels.append(dim.labels[values[0]])
+        else:
+            labels.append(SET_OPEN + SET_SEPARATOR.join(dim.labels[v] for v in values)
+                          + SET_CLOSE)
     denominator = dim.cardinality - 1
     ncp = (counts - 1) / denominator if denominator > 0 else np.zeros(leaves)
     del unique
