@@ -15,11 +15,10 @@ The public API::
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from medanon._version import __version__
-from medanon.api import deidentify_dataset, deidentify_folder
-from medanon.custody.keys import SecretKey, generate_key, load_key, write_key
 from medanon.errors import (
     ConfigurationError,
     DeidentificationError,
@@ -29,12 +28,25 @@ from medanon.errors import (
     PrivacyError,
     RecipeError,
 )
-from medanon.profile.recipe import Recipe, default_recipe, load_recipe, parse_recipe
-from medanon.runner.run import RunOptions, RunResult
 
-# The table privacy engine is loaded on first use: it brings numpy (and pandas for
-# DataFrames), which DICOM-only users need not pay for at import.
-_PRIVACY_NAMES = frozenset({"anonymize", "check"})
+# Everything else loads on first use (PEP 562): the command line starts without pydicom,
+# numpy or pandas, which a rerun with nothing left to do, or a table-only user, never needs.
+_LAZY = {
+    "deidentify_dataset": "medanon.api",
+    "deidentify_folder": "medanon.api",
+    "SecretKey": "medanon.custody.keys",
+    "generate_key": "medanon.custody.keys",
+    "load_key": "medanon.custody.keys",
+    "write_key": "medanon.custody.keys",
+    "Recipe": "medanon.profile.recipe",
+    "default_recipe": "medanon.profile.recipe",
+    "load_recipe": "medanon.profile.recipe",
+    "parse_recipe": "medanon.profile.recipe",
+    "RunOptions": "medanon.runner.run",
+    "RunResult": "medanon.runner.run",
+    "anonymize": "medanon.privacy",
+    "check": "medanon.privacy",
+}
 
 __all__ = [
     "ConfigurationError",
@@ -63,8 +75,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _PRIVACY_NAMES:
-        from medanon import privacy
-
-        return getattr(privacy, name)
-    raise AttributeError(f"module 'medanon' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'medanon' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -113,3 +113,12 @@ def sample_collection_path(tmp_path: Path) -> Path:
     from medanon.sample import generate_sample
 
     return generate_sample(tmp_path / "collection").root
+
+
+def test_another_source_into_the_same_output_is_refused(
+        multi_sample: Path, tmp_path: Path, key_file: Path) -> None:
+    dst = tmp_path / "out"
+    _run(multi_sample / "site0", dst, key_file)
+    refused = _run(multi_sample / "site1", dst, key_file)
+    assert refused.returncode == 2
+    assert "source folder differs" in refused.stderr

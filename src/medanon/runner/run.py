@@ -87,9 +87,14 @@ def check_folders(src: Path, dst: Path) -> tuple[Path, Path]:
     return src_real, dst_real
 
 
-def run_settings(recipe: Recipe, key: SecretKey) -> dict[str, str]:
-    """The settings a run is pinned to (fingerprints only: no secret, no personal data)."""
-    return {"recipe_fingerprint": recipe.fingerprint(), "key_fingerprint": key.fingerprint}
+def run_settings(recipe: Recipe, key: SecretKey, src: Path) -> dict[str, str]:
+    """The settings a run is pinned to (fingerprints only: no secret, no personal data).
+
+    The source folder is pinned by a keyed hash of its path: resuming into an output made
+    from another source would mix two collections in one output.
+    """
+    return {"recipe_fingerprint": recipe.fingerprint(), "key_fingerprint": key.fingerprint,
+            "source_folder_fingerprint": key.digest("source-root", str(src)).hex()[:16]}
 
 
 def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
@@ -120,7 +125,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     except OSError as exc:
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     try:
-        manifest.pin_settings(run_settings(recipe, key))
+        manifest.pin_settings(run_settings(recipe, key, src))
         if manifest.get("state") == "running":
             _remove_unclaimed_outputs(dst, manifest)
         remove_stale_temporaries(dst)
@@ -132,7 +137,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                                session, on_progress)
         _process_all(tasks, ctx, manifest, session, options, on_progress)
         manifest.mark_finished()
-        settings = {**run_settings(recipe, key), "mode": ruleset.mode.value,
+        settings = {**run_settings(recipe, key, src), "mode": ruleset.mode.value,
                     "options": sorted(o.value for o in ruleset.options)}
         report = report_from_manifest(manifest, settings, session)
         return RunResult(report, write_report(report, state_dir))
