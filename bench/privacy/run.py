@@ -163,7 +163,9 @@ p = Preserver(df, qi, "occupation")
 start = time.perf_counter()
 rows = p.anonymize_l_diversity(k, l) if l else p.anonymize_k_anonymity(k)
 seconds = time.perf_counter() - start
-out = [[str(r[c]) for c in qi] + [int(r["count"])] for r in rows]
+def text(v):
+    return str(v[0] if isinstance(v, list) else v)
+out = [[text(r[c]) for c in qi] + [int(r["count"])] for r in rows]
 json.dump({"seconds": seconds, "rows": out}, sys.stdout)
 """
 
