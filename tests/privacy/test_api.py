@@ -123,3 +123,43 @@ def test_output_is_deterministic_and_order_preserving(adult: pa.Table) -> None:
     # Classes are numbered by their first row.
     firsts = [int(np.flatnonzero(first.classes == c)[0]) for c in range(first.metrics.classes)]
     assert firsts == sorted(firsts)
+
+
+def test_dates_and_continuous_columns_end_to_end() -> None:
+    import datetime as dt
+
+    rng = np.random.default_rng(7)
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 400, 300)]
+    frame = pd.DataFrame({"weight": rng.normal(75, 12, 300).round(2), "seen": days,
+                          "sex": pd.Categorical(rng.choice(["F", "M"], 300)),
+                          "dx": rng.choice(["a", "b", "c", "d"], 300)})
+    result = anonymize(frame, qi=["weight", "seen", "sex"], sensitive="dx", k=4, l=2)
+    seen = [str(v) for v in result.table["seen"]]
+    assert all(len(v) == 10 or (len(v) == 21 and v[10] == "/") for v in seen)
+    assert result.check().passed
+
+
+def test_sort_and_histogram_indexes_give_the_same_classes(monkeypatch: pytest.MonkeyPatch,
+                                                          adult: pa.Table) -> None:
+    from medanon.privacy import partition, rankindex
+
+    first = anonymize(adult, qi=ADULT_QI, sensitive="occupation", k=5, l=2)
+    monkeypatch.setattr(partition, "build_index",
+                        lambda column, pid, starts, lob, hib, card:
+                        rankindex.SortIndex(column, pid, starts, card))
+    second = anonymize(adult, qi=ADULT_QI, sensitive="occupation", k=5, l=2)
+    assert np.array_equal(first.classes, second.classes)
+    assert first.table.equals(second.table)
+
+
+def test_small_histogram_budget_evaluates_in_chunks(monkeypatch: pytest.MonkeyPatch,
+                                                    adult: pa.Table,
+                                                    adult_paths: dict[str, Path]) -> None:
+    from medanon.privacy import partition
+
+    first = anonymize(adult, qi=ADULT_QI, sensitive="occupation", k=5, l=3,
+                      hierarchies=adult_paths)
+    monkeypatch.setattr(partition, "HISTOGRAM_CELLS", 200)
+    second = anonymize(adult, qi=ADULT_QI, sensitive="occupation", k=5, l=3,
+                       hierarchies=adult_paths)
+    assert first.table.equals(second.table)

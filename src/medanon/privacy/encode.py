@@ -263,9 +263,13 @@ def _temporal_labels(array: pa.ChunkedArray, unique: npt.NDArray[np.float64]) ->
     t = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
     storage = pa.int32() if pa.types.is_date32(t) else pa.int64()
     values = pa.array(unique.astype(np.int64), type=pa.int64()).cast(storage).cast(t)
+    items = values.to_pylist()
     if pa.types.is_date(t):
-        return [v.isoformat() for v in values.to_pylist()]
-    return [str(v) for v in pc.strftime(values, format="%Y-%m-%dT%H:%M:%S").to_pylist()]
+        return [v.isoformat() for v in items]
+    if pa.types.is_timestamp(t) and all(
+            v.hour == v.minute == v.second == v.microsecond == 0 for v in items):
+        return [v.date().isoformat() for v in items]  # midnight everywhere: dates
+    return [v.isoformat() if hasattr(v, "isoformat") else str(v) for v in items]
 
 
 def encode_set(name: str, array: pa.ChunkedArray, valid: npt.NDArray[np.bool_]
