@@ -78,7 +78,8 @@ class DaskRunner:
             return top
         self.shipped += len(pending)
         shared = self._client.scatter(ctx, broadcast=True)
-        futures = self._client.map(_solve, pending, ctx=shared, pure=False)
+        problems = self._client.scatter(pending)  # data go to workers, not into the graph
+        futures = self._client.map(_solve, problems, ctx=shared, pure=False)
         results: list[PassOutput] = self._client.gather(futures)
         return PassOutput.combine([top, *results])
 
