@@ -24,9 +24,10 @@ def is_standard_uid(uid: str) -> bool:
     return uid.startswith(STANDARD_UID_ROOT)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1024)
 def _remap_cached(material: bytes, uid: str) -> str:
-    # A cache keyed by the key's bytes: the same study and series UIDs recur in every file.
+    # Study, series and frame-of-reference UIDs recur in every file of a series; instance
+    # UIDs do not. A small cache catches the former and keeps memory flat over millions.
     return "2.25." + str(int.from_bytes(SecretKey(material).digest("uid", uid)[:16], "big"))
 
 
