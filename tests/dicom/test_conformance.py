@@ -149,6 +149,10 @@ def basic_action(row: Row) -> str:
         return "remap"
     if code == "X/Z/U*":
         return "remap" if sequence or row.vr == "UI" else "empty"
+    if code == "X/Z" and sequence:
+        # Z allows "a non-zero length value that may be a dummy": the same structure,
+        # nothing identifying (an empty Type 3 sequence is invalid).
+        return "dummy"
     if code in ("Z", "X/Z"):
         return "empty"
     if code in ("D", "X/D", "Z/D", "X/Z/D"):

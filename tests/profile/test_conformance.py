@@ -45,7 +45,7 @@ BASIC = {
     ("D", True): "dummy",
     ("U", False): "remap-uid",
     ("X/Z", False): "empty",
-    ("X/Z", True): "empty",
+    ("X/Z", True): "dummy",
     ("X/D", False): "dummy",
     ("X/D", True): "dummy",
     ("Z/D", False): "dummy",

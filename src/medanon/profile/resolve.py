@@ -21,8 +21,9 @@ present and valid whatever IOD a file belongs to:
   any standard composite IOD (stdCompIOD "N") a compound containing X is REMOVE,
   since no IOD can require it.
 * **Sequences** (VR SQ): X/Z/U* → REMAP_UID, meaning "keep the sequence, recurse,
-  remap the UIDs inside"; Z and X/Z → EMPTY, an empty sequence; D, Z/D, X/D and
-  X/Z/D → DUMMY, which the transform carries out as "the same structure, nothing
+  remap the UIDs inside"; Z → EMPTY, an empty sequence; X/Z, D, Z/D, X/D and
+  X/Z/D → DUMMY (Z itself allows "a non-zero length value that may be a dummy", and an
+  empty sequence is invalid where the attribute is Type 3 with 1-n items), which the transform carries out as "the same structure, nothing
   identifying": a code sequence (Institution Code Sequence, Person Identification
   Code Sequence) gets one dummy code item, any other sequence (Content Sequence,
   Verifying Observer Sequence) keeps its items with every rule applied inside and
@@ -104,6 +105,10 @@ def basic_rule(entry: TableEntry) -> Rule:
         if entry.is_sequence or entry.vr == "UI":
             return Rule(Action.REMAP_UID, origin)
         return Rule(Action.EMPTY, origin)
+    if code == "X/Z" and entry.is_sequence:
+        # Z allows "a non-zero length value that may be a dummy value" (PS3.15 E.1.1):
+        # an empty sequence is invalid where the attribute is Type 3 with 1-n items.
+        return Rule(Action.DUMMY, origin)
     if code in ("Z", "X/Z"):
         return Rule(Action.EMPTY, origin)
     # D, X/D, Z/D, X/Z/D: a dummy value, or for a sequence its dummied structure.
