@@ -24,7 +24,8 @@ present and valid whatever IOD a file belongs to:
   remap the UIDs inside"; Z → EMPTY, an empty sequence; X/Z, D, Z/D, X/D and
   X/Z/D → DUMMY (Z itself allows "a non-zero length value that may be a dummy",
   and an empty sequence is invalid where the attribute is Type 3 with 1-n items),
-  which the transform carries out as "the same structure, nothing identifying": a code sequence (Institution Code Sequence, Person Identification
+  which the transform carries out as "the same structure, nothing identifying":
+  a code sequence (Institution Code Sequence, Person Identification
   Code Sequence) gets one dummy code item, any other sequence (Content Sequence,
   Verifying Observer Sequence) keeps its items with every rule applied inside and
   every unnamed free-text value replaced by a dummy. Emptying them instead would
