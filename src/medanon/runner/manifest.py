@@ -180,6 +180,10 @@ class Manifest:
                 return
         self._demoted.add(source_id)
 
+    def pending_outputs(self) -> list[str]:
+        """The outputs (relative paths) the staged rows claim, to be made durable first."""
+        return [o.output for _s, o in self._pending if o.output]
+
     @property
     def pending(self) -> int:
         """Outcomes staged but not yet committed."""

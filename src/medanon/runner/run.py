@@ -171,7 +171,7 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
     if stager is not None:
         tasks = stager.stage(tasks)
     executor = make_executor(ctx, options.workers, options.cluster)
-    durability = _Durability(manifest)
+    durability = _Durability(manifest, ctx.dst_root)
     last_commit = time.monotonic()
     try:
         for task, outcome in executor.run(tasks, stager.release if stager else None):
@@ -196,31 +196,64 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
 class _Durability:
     """Flush outputs to disk in the background, and record a batch once it is on disk.
 
-    A flush of the page cache takes as long as the disk needs for the bytes written, so it
-    runs in a thread while the next files are processed; the rows of a batch are committed
-    to the manifest only after the flush that covers them has returned.
+    Each output written since the last batch is flushed (fdatasync), and then the folders
+    that name them, so that both the bytes and the names survive a power cut. That runs
+    in a thread while the next files are processed; the rows of a batch are committed to
+    the manifest only after the flush that covers them has returned. Only medanon's own
+    files are flushed, never the rest of the machine's page cache.
     """
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(self, manifest: Manifest, root: Path) -> None:
         self._manifest = manifest
+        self._root = root
         self._flushing: threading.Thread | None = None
         self._covered = 0
+        self._error: OSError | None = None
 
     def flush(self, *, final: bool = False) -> None:
         """Commit the batch the previous flush covered; start flushing the next one."""
         if self._flushing is not None:
             self._flushing.join()
             self._flushing = None
+            if self._error is not None:
+                raise self._error
             self._manifest.commit(self._covered)
-        if final:
-            if self._manifest.pending:
-                os.sync()
-                self._manifest.commit()
-            return
         self._covered = self._manifest.pending
-        if self._covered:
-            self._flushing = threading.Thread(target=os.sync, name="medanon-sync", daemon=True)
-            self._flushing.start()
+        if not self._covered:
+            return
+        outputs = self._manifest.pending_outputs()
+        if final:
+            self._flush_files(outputs)
+            if self._error is not None:
+                raise self._error
+            self._manifest.commit()
+            return
+        self._flushing = threading.Thread(target=self._flush_files, args=(outputs,),
+                                          name="medanon-flush", daemon=True)
+        self._flushing.start()
+
+    def _flush_files(self, outputs: list[str]) -> None:
+        try:
+            folders = set()
+            for relative in outputs:
+                path = self._root / relative
+                _fsync(path, data_only=True)
+                folders.add(path.parent)
+            for folder in folders:
+                _fsync(folder, data_only=False)
+        except OSError as exc:  # handed to the coordinating thread
+            self._error = exc
+
+
+def _fsync(path: Path, *, data_only: bool) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        if data_only:
+            os.fdatasync(descriptor)
+        else:
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _remove_unclaimed_outputs(dst: Path, manifest: Manifest) -> None:
