@@ -11,8 +11,9 @@ from pathlib import Path
 from pydicom.dataset import Dataset, FileDataset
 
 from medanon.custody.keys import SecretKey
+from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
-from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan, deidentify
+from medanon.dicom.transform import deidentify
 from medanon.dicom.write import build_file_meta
 from medanon.profile.recipe import Recipe, default_recipe
 from medanon.profile.ruleset import build_ruleset

@@ -21,7 +21,7 @@ import pytest
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.quiet import quiet_pydicom
-from medanon.dicom.write import TEMP_PREFIX
+from medanon.dicom.tempfiles import TEMP_PREFIX
 from medanon.profile.recipe import default_recipe
 from medanon.profile.ruleset import build_ruleset
 from medanon.runner.outcome import FileOutcome, Status

@@ -11,16 +11,15 @@ from pydicom.uid import UID
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.quiet import quiet_pydicom
+from medanon.dicom.tempfiles import TEMP_PREFIX, remove_stale_temporaries
 from medanon.dicom.uids import medanon_uid
 from medanon.dicom.write import (
     IMPLEMENTATION_CLASS_UID,
-    TEMP_PREFIX,
     Published,
     build_file_meta,
     file_digest,
     output_relpath,
     publish,
-    remove_stale_temporaries,
     write_temporary,
 )
 from medanon.errors import DeidentificationError

@@ -32,7 +32,9 @@ def test_kill_nine_then_resume_matches_a_straight_run(
         multi_sample: Path, tmp_path: Path, key_file: Path,
         make_tree_snapshot: Callable[[Path], dict[str, bytes]]) -> None:
     straight = tmp_path / "straight"
+    started = time.monotonic()
     assert _run(multi_sample, straight, key_file, "--workers", "2").returncode == 1
+    duration = time.monotonic() - started
 
     interrupted = tmp_path / "interrupted"
     rng = random.Random(20261124)
@@ -42,7 +44,7 @@ def test_kill_nine_then_resume_matches_a_straight_run(
             [*MEDANON, "run", str(multi_sample), str(interrupted), "--key", str(key_file),
              "-q", "--workers", "2"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.6, 2.0))
+        time.sleep(rng.uniform(0.35, 0.9) * duration)  # somewhere inside the run
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)  # the whole group: a crash, workers too
             kills += 1

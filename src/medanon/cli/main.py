@@ -42,8 +42,15 @@ def _root(
     """De-identify DICOM collections and clinical tables for research sharing."""
 
 
-def _register_subcommands() -> None:
-    for name in SUBCOMMAND_MODULES:
+def _register_subcommands(argv: list[str] | None = None) -> None:
+    """Register the subcommands; only the one being run when the command line names it.
+
+    Each subcommand brings its own dependencies (pydicom, numpy, pandas, ...): loading
+    only the one in use keeps ``medanon run`` from paying for the table engine, and a
+    rerun with nothing left to do fast.
+    """
+    wanted = [arg for arg in (argv or [])[:1] if arg in SUBCOMMAND_MODULES]
+    for name in wanted or SUBCOMMAND_MODULES:
         module = importlib.import_module(f"medanon.cli.{name}")
         module.register(app)
 
@@ -56,7 +63,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def main() -> None:
     """Console entry point: run the app, turning medanon errors into one line and an exit code."""
-    _register_subcommands()
+    _register_subcommands(sys.argv[1:])
     try:
         app(standalone_mode=True)
     except ConfigurationError as exc:

@@ -12,15 +12,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from typing import Any
 
 from medanon.runner.outcome import FileOutcome
 from medanon.runner.report import SessionStats
@@ -64,12 +56,22 @@ class RunProgress:
         self._quiet = quiet
         self._tty = sys.stderr.isatty()
         self._counter = None if quiet else _TotalCounter(src, exclude)
-        self._progress: Progress | None = None
+        self._progress: Any = None
         self._task_id: object = None
         self._last_plain = time.monotonic()
 
     def __enter__(self) -> RunProgress:
         if not self._quiet and self._tty:
+            # rich loads only when a bar is shown: quiet and logged runs start faster.
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("[bold]de-identifying"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
@@ -92,7 +94,7 @@ class RunProgress:
         files_rate, mb_rate = _rates(session)
         if self._progress is not None:
             self._progress.update(
-                self._task_id,  # type: ignore[arg-type]
+                self._task_id,
                 completed=session.done + session.skipped, total=total,
                 rate=f"{files_rate:.0f} files/s {mb_rate:.1f} MB/s",
                 counts=_counts_text(session))

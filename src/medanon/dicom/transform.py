@@ -9,7 +9,7 @@ the speed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from medanon.dicom.clean import IdentifyingTerms, identifying_terms
 from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
 from medanon.dicom.dummies import dummy_value
 from medanon.dicom.peek import peek, peek_text
+from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.private import private_rules
 from medanon.dicom.pseudonyms import (
     patient_identity,
@@ -34,6 +35,7 @@ from medanon.dicom.pseudonyms import (
     value_hash,
     value_pseudonym,
 )
+from medanon.dicom.review import ReviewItem
 from medanon.dicom.uids import remap_uid
 from medanon.errors import DeidentificationError
 from medanon.profile.model import Action, Mode, Option, Rule, Ruleset
@@ -55,29 +57,6 @@ DUMMY_CODE_VALUE = "ANONYMIZED"
 DUMMY_CODING_SCHEME = "99MEDANON"
 
 
-@dataclass(frozen=True)
-class CollectionPlan:
-    """Decisions made once per collection, after every header was read.
-
-    ``patient_values`` maps a patient pseudonym to replacement values by tag (for example
-    the generalised age, size and weight that collection-level k-anonymity chooses); they
-    are applied after the rules. An empty plan changes nothing.
-    """
-
-    patient_values: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
-
-
-EMPTY_PLAN = CollectionPlan()
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    """An attribute a whitelist removed, for a human to decide on; never its value."""
-
-    tag: int
-    keyword: str
-    vr: str
-    value_digest: str
 
 
 @dataclass(frozen=True)

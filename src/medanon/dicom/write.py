@@ -26,12 +26,12 @@ from pydicom.uid import UID
 from medanon._version import __version__
 from medanon.dicom.encode import encode_file_meta, write_part10
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
+from medanon.dicom.tempfiles import TEMP_PREFIX
 from medanon.dicom.uids import medanon_uid
 from medanon.errors import DeidentificationError
 
 IMPLEMENTATION_CLASS_UID = medanon_uid("implementation-class")
 IMPLEMENTATION_VERSION = ("MEDANON_" + __version__.replace(".", "_"))[:16]
-TEMP_PREFIX = ".medanon-tmp-"
 CHUNK = 1 << 20
 _SAFE_COMPONENT = re.compile(r"^[0-9.]{1,64}$")
 
@@ -189,15 +189,3 @@ def _copy_exactly(src: BinaryIO, dst: BinaryIO, length: int) -> None:
             raise DeidentificationError("the source file shrank while it was being copied")
         dst.write(chunk)
         remaining -= len(chunk)
-
-
-def remove_stale_temporaries(root: Path) -> int:
-    """Delete temporary files an interrupted run left under ``root``; return how many."""
-    removed = 0
-    for dirpath, _dirnames, filenames in os.walk(root):
-        for name in filenames:
-            if name.startswith(TEMP_PREFIX):
-                Path(dirpath, name).unlink(missing_ok=True)
-                removed += 1
-    return removed
-

@@ -21,8 +21,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydicom import datadict
-
 from medanon.errors import InputError
 from medanon.profile.model import Option
 
@@ -87,6 +85,8 @@ def mask_for_pattern(group: str, element: str) -> tuple[int, int]:
 def _dictionary_info(tag: int) -> tuple[str | None, str | None, bool | None]:
     """Keyword, VR and retirement of ``tag`` from pydicom's dictionary (None when unknown)."""
     try:
+        from pydicom import datadict  # loaded on first use, as in the rest of profile/
+
         vr = datadict.dictionary_VR(tag)  # also finds repeater entries such as (60xx,3000)
     except KeyError:
         return None, None, None

@@ -20,10 +20,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
-
-from pydicom import datadict
-from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+from typing import Any, Literal
 
 from medanon.profile.generate import mask_for_pattern
 from medanon.profile.model import PrivateKey
@@ -64,6 +61,8 @@ class Selector:
 
 
 def _dictionary(tag: int) -> tuple[str | None, str | None, str | None]:
+    from pydicom import datadict  # loaded on first use: see _dictionaries()
+
     try:
         vr = datadict.dictionary_VR(tag)
     except KeyError:
@@ -71,19 +70,30 @@ def _dictionary(tag: int) -> tuple[str | None, str | None, str | None]:
     return vr, datadict.dictionary_VM(tag), datadict.keyword_for_tag(tag) or None
 
 
+def _dictionaries() -> tuple[dict[int, Any], dict[str, Any]]:
+    """Pydicom's public and repeater dictionaries, imported on first use.
+
+    pydicom is imported lazily throughout the profile package, so that loading a recipe
+    (for instance to check a resumed run's settings) does not pay for it.
+    """
+    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+
+    return DicomDictionary, RepeatersDictionary
+
+
 @cache
 def _repeater_keywords() -> dict[str, str]:
     """Keywords of repeating-group attributes (``OverlayData``) mapped to their pattern."""
     return {
         entry[4]: f"({pattern[:4]},{pattern[4:]})"
-        for pattern, entry in RepeatersDictionary.items()
+        for pattern, entry in _dictionaries()[1].items()
         if entry[4]
     }
 
 
 @cache
 def _all_keywords() -> tuple[str, ...]:
-    public = (entry[4] for entry in DicomDictionary.values() if entry[4])
+    public = (entry[4] for entry in _dictionaries()[0].values() if entry[4])
     return (*public, *_repeater_keywords())
 
 
@@ -163,6 +173,8 @@ def parse_selector(key: str) -> Selector:
         raise SelectorError("a tag must read (gggg,eeee) with four hex digits on each side")
     if not _KEYWORD.fullmatch(text):
         raise SelectorError("not a DICOM keyword, a tag (gggg,eeee) or (gggg,xxee)@CREATOR")
+    from pydicom import datadict
+
     tag = datadict.tag_for_keyword(text)
     if tag is None and text in _repeater_keywords():
         return parse_selector(_repeater_keywords()[text])

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydicom import datadict
-
 from medanon.errors import MedanonError
 
 STRUCTURAL_ORIGIN = "whitelist:structural"
@@ -99,6 +97,8 @@ def structural_tags() -> tuple[int, ...]:
     """The tags of :data:`STRUCTURAL_ATTRIBUTES` (a missing keyword is a programming error)."""
     tags = []
     for keyword, _ in STRUCTURAL_ATTRIBUTES:
+        from pydicom import datadict  # loaded on first use, as in the rest of profile/
+
         tag = datadict.tag_for_keyword(keyword)
         if tag is None:
             raise MedanonError(f"structural attribute {keyword} is not in pydicom's dictionary")

@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydicom import config
-from pydicom.valuerep import validate_value
-
 from medanon.profile.model import Action
 
 #: VRs whose values cannot be written from a recipe's text.
@@ -96,6 +93,9 @@ def _check_one(vr: str, text: str) -> None:
         except ValueError:
             raise ValueError(f"{text!r} is not a number") from None
     try:
+        from pydicom import config  # loaded on first use, as in the rest of profile/
+        from pydicom.valuerep import validate_value
+
         validate_value(vr, value, config.RAISE)
     except ValueError as exc:
         raise ValueError(_clean_message(str(exc))) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from medanon.dicom.transform import ReviewItem
+from medanon.dicom.review import ReviewItem
 
 
 class Status(StrEnum):

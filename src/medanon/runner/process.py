@@ -9,41 +9,22 @@ read-only) propagate, because going on would fail every file the same way.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from medanon.custody.keys import SecretKey
 from medanon.dicom import jpeg_segments
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import SourceInstance, read_instance
-from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan, Transformed, deidentify
+from medanon.dicom.transform import Transformed, deidentify
 from medanon.dicom.write import Published, output_relpath, publish, write_temporary
 from medanon.errors import DeidentificationError, InputError
-from medanon.profile.model import Ruleset
+from medanon.runner.context import RunContext as RunContext  # re-exported: the unit of work
 from medanon.runner.manifest import CLASH_REASON
 from medanon.runner.outcome import FileOutcome, Status
 
 EXTENDED_OFFSET_TABLE = (0x7FE00001, 0x7FE00002)
 PIXEL_DATA = 0x7FE00010
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """Everything a worker needs, frozen and picklable: sent to each worker once."""
-
-    src_root: Path
-    dst_root: Path
-    ruleset: Ruleset
-    key: SecretKey
-    plan: CollectionPlan = EMPTY_PLAN
-    durable: bool = True
-
-    def source_id(self, path: Path) -> str:
-        """The keyed hash naming an input file in reports and logs (never its path)."""
-        relative = path.relative_to(self.src_root).as_posix()
-        return self.key.digest("source-path", relative).hex()[:20]
 
 
 def process_file(path: Path, ctx: RunContext, read_from: Path | None = None) -> FileOutcome:

@@ -13,6 +13,7 @@ that is not on disk, and outputs nobody claims are removed before the run resume
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import threading
@@ -22,15 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medanon.custody.keys import SecretKey
-from medanon.dicom.transform import EMPTY_PLAN, CollectionPlan
-from medanon.dicom.write import remove_stale_temporaries
+from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
+from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError, MedanonError
 from medanon.profile.recipe import Recipe
 from medanon.profile.ruleset import build_ruleset
-from medanon.runner.executors import make_executor
+from medanon.runner.context import RunContext
 from medanon.runner.manifest import MANIFEST_NAME, InputStamp, Manifest
 from medanon.runner.outcome import FileOutcome
-from medanon.runner.process import RunContext
 from medanon.runner.report import (
     RunReport,
     SessionStats,
@@ -167,9 +167,15 @@ def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest,
 def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
                  session: SessionStats, options: RunOptions,
                  on_progress: ProgressCallback | None) -> None:
+    first = next(tasks, None)
+    if first is None:
+        return  # nothing left to do: no worker is started, no DICOM code is even loaded
+    tasks = itertools.chain([first], tasks)
     stager = Stager(options.staging_dir, options.staging_budget) if options.staging_dir else None
     if stager is not None:
         tasks = stager.stage(tasks)
+    from medanon.runner.executors import make_executor  # the DICOM machinery, on demand
+
     executor = make_executor(ctx, options.workers, options.cluster)
     durability = _Durability(manifest, ctx.dst_root)
     last_commit = time.monotonic()

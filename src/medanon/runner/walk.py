@@ -11,8 +11,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from medanon.dicom.tempfiles import TEMP_PREFIX
+
 STATE_DIR_NAME = ".medanon"
-TEMP_PREFIX = ".medanon-tmp-"
 
 
 def walk_files(root: Path, *, exclude: tuple[Path, ...] = ()) -> Iterator[Path]:

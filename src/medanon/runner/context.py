@@ -1,0 +1,27 @@
+"""The frozen context every worker receives once: what to do, with which key, where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from medanon.custody.keys import SecretKey
+from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
+from medanon.profile.model import Ruleset
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a worker needs, frozen and picklable: sent to each worker once."""
+
+    src_root: Path
+    dst_root: Path
+    ruleset: Ruleset
+    key: SecretKey
+    plan: CollectionPlan = EMPTY_PLAN
+    durable: bool = True
+
+    def source_id(self, path: Path) -> str:
+        """The keyed hash naming an input file in reports and logs (never its path)."""
+        relative = path.relative_to(self.src_root).as_posix()
+        return self.key.digest("source-path", relative).hex()[:20]
