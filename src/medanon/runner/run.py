@@ -72,18 +72,22 @@ class RunResult:
 
 
 def check_folders(src: Path, dst: Path) -> tuple[Path, Path]:
-    """Resolve and validate SRC and DST; raise ConfigurationError when a run would be unsafe."""
+    """Resolve and validate SRC and DST; raise ConfigurationError when a run would be unsafe.
+
+    Messages never repeat the source path: export folders are often named after the
+    patient, and errors end up in logs.
+    """
     if not src.exists():
-        raise ConfigurationError(f"source folder {src} does not exist")
+        raise ConfigurationError("the source folder (SRC) does not exist")
     if not src.is_dir():
-        raise ConfigurationError(f"source {src} is not a folder")
+        raise ConfigurationError("the source (SRC) is not a folder")
     src_real, dst_real = Path(os.path.realpath(src)), Path(os.path.realpath(dst))
     if dst_real == src_real or src_real in dst_real.parents:
         raise ConfigurationError("the output folder must not be inside the source folder")
     if dst_real in src_real.parents:
         raise ConfigurationError("the source folder must not be inside the output folder")
     if dst_real.exists() and not dst_real.is_dir():
-        raise ConfigurationError(f"output {dst} exists and is not a folder")
+        raise ConfigurationError("the output (DST) exists and is not a folder")
     return src_real, dst_real
 
 
