@@ -17,11 +17,9 @@ from pydicom.dataset import Dataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 
+from medanon.dicom.encoding import LONG_LENGTH_VR_NAMES, UNDEFINED
 from medanon.dicom.peek import peek
 
-UNDEFINED = 0xFFFFFFFF
-LONG_LENGTH_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR",
-                             "UT", "UV"})
 PREAMBLE = bytes(128) + b"DICM"
 
 
@@ -63,7 +61,7 @@ def _sh(value: str) -> bytes:
 
 
 def _meta_element(element: int, vr: str, value: bytes) -> bytes:
-    if vr in LONG_LENGTH_VRS:
+    if vr in LONG_LENGTH_VR_NAMES:
         return struct.pack("<HH2s2xL", 0x0002, element, vr.encode(), len(value)) + value
     return struct.pack("<HH2sH", 0x0002, element, vr.encode(), len(value)) + value
 
@@ -88,7 +86,7 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
             vr = str(element.VR)
             if implicit_vr:
                 chunks.append(implicit_header.pack(group, number, element.length))
-            elif vr in LONG_LENGTH_VRS:
+            elif vr in LONG_LENGTH_VR_NAMES:
                 chunks.append(long_header.pack(group, number, vr.encode(), element.length))
             else:
                 chunks.append(short_header.pack(group, number, vr.encode(), element.length))

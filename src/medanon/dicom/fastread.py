@@ -18,7 +18,8 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.structure import UNDEFINED, Walker
+from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
+from medanon.dicom.structure import Walker
 from medanon.errors import InputError
 
 BUFFER = 64 * 1024
@@ -26,13 +27,6 @@ Element = DataElement | RawDataElement
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 SLOW_SYNTAXES = frozenset({"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99",
                            "1.2.840.10008.1.2.8.1"})
-PIXEL_TAGS = frozenset({0x7FE00008, 0x7FE00009, 0x7FE00010})
-LONG_LENGTH_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC",
-                             b"UN", b"UR", b"UT", b"UV"})
-KNOWN_VRS = frozenset(vr.encode("ascii") for vr in (
-    "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF",
-    "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN",
-    "UR", "US", "UT", "UV"))
 
 
 class _NeedGeneralReader(Exception):

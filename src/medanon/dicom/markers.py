@@ -15,7 +15,8 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from medanon._version import __version__
-from medanon.dicom.encode import LONG_LENGTH_VRS, encode_dataset
+from medanon.dicom.encode import encode_dataset
+from medanon.dicom.encoding import LONG_LENGTH_VR_NAMES
 from medanon.dicom.peek import peek
 from medanon.profile.model import Mode, Option
 
@@ -131,7 +132,7 @@ def _fresh_markers(options: frozenset[Option], mode: Mode, implicit_vr: bool,
     for element in elements:
         data = encode_dataset(Dataset({element.tag: element}), implicit_vr=implicit_vr,
                               little_endian=little_endian)
-        header = 8 if implicit_vr or element.VR not in LONG_LENGTH_VRS else 12
+        header = 8 if implicit_vr or element.VR not in LONG_LENGTH_VR_NAMES else 12
         encoded.append(RawDataElement(element.tag, element.VR, len(data) - header, data[header:],
                                       0, implicit_vr, little_endian, True, False))
     return tuple(encoded)

@@ -18,6 +18,7 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 
+from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
 from medanon.dicom.fastread import BUFFER, FastHeader, read_header_fast
 from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
@@ -28,16 +29,8 @@ IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
 EXPLICIT_BIG = "1.2.840.10008.1.2.2"
 DEFLATED = ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1")
-PIXEL_TAGS = (0x7FE00008, 0x7FE00009, 0x7FE00010)
-LONG_LENGTH_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC",
-                             b"UN", b"UR", b"UT", b"UV"})
-KNOWN_VRS = frozenset(vr.encode("ascii") for vr in (
-    "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF",
-    "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN",
-    "UR", "US", "UT", "UV"))
 ITEM, SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
 TRAILING_PADDING = 0xFFFCFFFC
-UNDEFINED = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import struct
 
+from medanon.dicom.encoding import LONG_LENGTH_VRS, UNDEFINED
 from medanon.errors import InputError
 
-UNDEFINED = 0xFFFFFFFF
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
-LONG_LENGTH_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC",
-                             b"UN", b"UR", b"UT", b"UV"})
 MAX_DEPTH = 64
 
 
