@@ -10,7 +10,7 @@ result is the same bytes pydicom's own writer produces, several times faster.
 from __future__ import annotations
 
 import struct
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -76,7 +76,7 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
     encodings = peek(dataset, "SpecificCharacterSet") or parent_encodings
     chunks: list[bytes] = []
     # items() hands out the stored elements as they are: raw ones stay raw.
-    for tag, element in sorted(dataset.items()):
+    for tag, element in sorted(dataset.items(), key=_tag_order):
         group, number = tag >> 16, tag & 0xFFFF
         if number == 0 and group > 6:
             continue
@@ -104,6 +104,10 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
                            encodings)
         chunks.append(buffer.getvalue())
     return b"".join(chunks)
+
+
+def _tag_order(item: tuple[Any, Any]) -> int:
+    return int(item[0])  # a plain int sorts in C; pydicom's tag type compares in Python
 
 
 def _encode_sequence(element: DataElement, implicit_vr: bool, little_endian: bool,

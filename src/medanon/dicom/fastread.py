@@ -22,7 +22,8 @@ from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEF
 from medanon.dicom.structure import Walker
 from medanon.errors import InputError
 
-BUFFER = 64 * 1024
+BUFFER = 16 * 1024  # most headers; a longer one is read again with MAX_HEADER
+MAX_HEADER = 1024 * 1024
 Element = DataElement | RawDataElement
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 SLOW_SYNTAXES = frozenset({"1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99",

@@ -28,6 +28,15 @@ def peek(dataset: Dataset, keyword: str, default: Any = None) -> Any:
 
 
 def peek_text(dataset: Dataset, keyword: str) -> str:
-    """The value of ``keyword`` as text ('' when absent or empty), stripped."""
+    """The value of ``keyword`` as text ('' when absent or empty), stripped.
+
+    Plain ASCII (no ISO 2022 escape) reads the same in every character set, so such raw
+    bytes are decoded directly; anything else goes through pydicom.
+    """
+    tag = tag_for_keyword(keyword)
+    element = dataset.get_item(tag) if tag is not None and tag in dataset else None
+    if isinstance(element, RawDataElement) and isinstance(element.value, bytes) \
+            and element.value.isascii() and b"\x1b" not in element.value:
+        return element.value.decode("ascii").strip(" \x00")
     value = peek(dataset, keyword)
     return "" if value is None else str(value).strip()

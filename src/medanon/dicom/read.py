@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
-from medanon.dicom.fastread import BUFFER, FastHeader, read_header_fast
+from medanon.dicom.fastread import BUFFER, MAX_HEADER, FastHeader, read_header_fast
 from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
 
@@ -76,6 +76,9 @@ def read_instance(path: Path) -> SourceInstance:
     try:
         with open(path, "rb") as handle:
             fast = read_header_fast(handle.read(BUFFER), size)
+            if fast is None and size > BUFFER:
+                handle.seek(0)  # a long header (vendor private blocks): one more, larger read
+                fast = read_header_fast(handle.read(MAX_HEADER), size)
             if fast is not None:
                 return _finish_fast(handle, fast, size)
             handle.seek(0)
