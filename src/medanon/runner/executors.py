@@ -24,7 +24,6 @@ from medanon.runner.process import RunContext, process_file
 from medanon.runner.tasks import Task
 
 IN_FLIGHT_PER_WORKER = 4
-BATCH_SIZE = 8
 
 TaskCallback = Callable[[Task], None]
 
@@ -84,17 +83,8 @@ def _work(path: str, read_from: str | None) -> FileOutcome:
     return process_file(Path(path), _worker_context, Path(read_from) if read_from else None)
 
 
-def _work_batch(jobs: list[tuple[str, str | None]]) -> list[FileOutcome]:
-    return [_work(path, read_from) for path, read_from in jobs]
-
-
 class ProcessPoolRunner:
-    """N worker processes on this machine.
-
-    Files go to the workers in small batches: one round trip per batch instead of per
-    file keeps the coordinating process's share of the CPU small, which matters when
-    there are as many workers as cores.
-    """
+    """N worker processes on this machine."""
 
     def __init__(self, ctx: RunContext, workers: int) -> None:
         self._limit = workers * IN_FLIGHT_PER_WORKER
@@ -106,44 +96,30 @@ class ProcessPoolRunner:
 
     def run(self, tasks: Iterator[Task], on_finished: TaskCallback | None = None
             ) -> Iterator[tuple[Task, FileOutcome]]:
-        """Process every task on the pool, a few batches per worker in flight."""
-        in_flight: dict[Future[list[FileOutcome]], list[Task]] = {}
-        for batch in _batches(tasks, BATCH_SIZE):
+        """Process every task on the pool, at most a few per worker in flight."""
+        in_flight: dict[Future[FileOutcome], Task] = {}
+        for task in tasks:
             while len(in_flight) >= self._limit:
                 yield from self._drain(in_flight)
-            future = self._pool.submit(
-                _work_batch, [(str(t.path), str(t.read_from) if t.read_from else None)
-                              for t in batch])
+            future = self._pool.submit(_work, str(task.path),
+                                       str(task.read_from) if task.read_from else None)
             if on_finished is not None:
-                for task in batch:
-                    future.add_done_callback(
-                        functools.partial(_call_with_task, on_finished, task))
-            in_flight[future] = batch
+                future.add_done_callback(functools.partial(_call_with_task, on_finished, task))
+            in_flight[future] = task
         while in_flight:
             yield from self._drain(in_flight)
 
     @staticmethod
-    def _drain(in_flight: dict[Future[list[FileOutcome]], list[Task]]
+    def _drain(in_flight: dict[Future[FileOutcome], Task]
                ) -> Iterator[tuple[Task, FileOutcome]]:
         done, _pending = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
-            batch = in_flight.pop(future)
-            yield from zip(batch, future.result(), strict=True)
+            task = in_flight.pop(future)
+            yield task, future.result()
 
     def close(self) -> None:
         """Stop the workers (pending work is cancelled when the run is aborting)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _batches(tasks: Iterator[Task], size: int) -> Iterator[list[Task]]:
-    batch: list[Task] = []
-    for task in tasks:
-        batch.append(task)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _dask_work(path: str, read_from: str | None, ctx: RunContext) -> FileOutcome:
