@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from medanon.errors import ConfigurationError
+from medanon.privacy.metrics.risk import DEFAULT_THRESHOLD
 
 KEYS = {
     "qi", "sensitive", "k", "l", "l_model", "c", "t", "t_distance", "hierarchies",
@@ -46,7 +47,7 @@ class TableConfig:
     hierarchies: dict[str, Path] = field(default_factory=dict)
     max_suppression: float = 0.0
     missing: str = "error"
-    risk_threshold: float = 0.2
+    risk_threshold: float = DEFAULT_THRESHOLD
     cluster: str | None = None
 
 
@@ -119,7 +120,7 @@ def resolve(file_values: Mapping[str, Any], cli_values: Mapping[str, Any]) -> Ta
             hierarchies=hierarchies,
             max_suppression=float(merged.get("max_suppression", 0.0)),
             missing=str(merged.get("missing", "error")),
-            risk_threshold=float(merged.get("risk_threshold", 0.2)),
+            risk_threshold=float(merged.get("risk_threshold", DEFAULT_THRESHOLD)),
             cluster=merged.get("cluster"),
         )
     except (TypeError, ValueError) as exc:
