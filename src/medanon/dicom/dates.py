@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from medanon.custody.keys import SecretKey
 from medanon.errors import DeidentificationError
@@ -38,8 +39,12 @@ def _shift(day: dt.date, offset_days: int) -> dt.date:
         raise DeidentificationError("a date moves outside the calendar when shifted") from None
 
 
+@lru_cache(maxsize=4096)
 def shift_da(value: str, offset_days: int) -> str:
-    """Shift one DA value (YYYYMMDD); also accepts the retired YYYY.MM.DD form."""
+    """Shift one DA value (YYYYMMDD); also accepts the retired YYYY.MM.DD form.
+
+    Cached: every file of a study carries the same few dates.
+    """
     text = value.strip().replace(".", "")
     if not text:
         return ""

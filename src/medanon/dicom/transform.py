@@ -153,21 +153,26 @@ def _vr_of(element: DataElement | RawDataElement) -> str:
 def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     elements: dict[BaseTag, DataElement | RawDataElement] = {}
     private = private_rules(dataset, ctx.ruleset)
-    ruleset = ctx.ruleset
+    rule_for = ctx.ruleset.rule_for
+    has_overlays = False
     for tag, raw in dataset.items():  # stored elements as they are: raw ones stay raw
-        group, element_number = tag >> 16, tag & 0xFFFF
-        if element_number == 0:
+        group = tag >> 16
+        if not tag & 0xFFFF:
             continue  # group lengths are retired and would be wrong after any change
-        if group % 2 == 1:
+        if group & 1:
             rule: Rule | None = private.get(int(tag))
             if rule is None:
                 continue
         else:
-            rule = ruleset.rule_for(int(tag))
+            has_overlays = has_overlays or 0x6000 <= group <= 0x601F
+            rule = rule_for(int(tag))  # a plain int: pydicom's tag type compares in Python
             if rule is None:
                 rule = _unnamed_rule(raw, dataset, ctx)
                 if rule is None:
                     continue
+        if rule.action is Action.KEEP and raw.VR not in _NOT_PLAIN_KEEP:
+            elements[tag] = raw  # the common case, copied byte for byte
+            continue
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
             elements[tag] = new
@@ -178,10 +183,14 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     if implicit is None or little is None:
         implicit, little = ctx.encoding
     out.set_original_encoding(implicit, little, dataset.original_character_set)
-    _drop_orphaned_overlays(dataset, out)
+    if has_overlays:
+        _drop_orphaned_overlays(dataset, out)
     return out
 
 
+# KEEP on these needs more than a copy (a sequence is recursed, a person name is checked;
+# an element without a known VR is looked up first).
+_NOT_PLAIN_KEEP = frozenset({"SQ", "PN", None})
 _KEEP_UNNAMED = Rule(Action.KEEP, "blacklist:unnamed")
 _PN_SAFETY_NET = Rule(Action.PSEUDONYM, "safety-net:person-name")
 _UID_SAFETY_NET = Rule(Action.REMAP_UID, "safety-net:uid")
@@ -258,14 +267,24 @@ def _apply_raw(action: Action, raw: RawDataElement, vr: str, ctx: _Context
     the same result more slowly.
     """
     value = raw.value
+    if vr == "UN":
+        return None  # pydicom gives a known attribute its dictionary VR: the general path
     if not isinstance(value, bytes) or not raw.length:
         return raw if isinstance(value, bytes) and action is not Action.EMPTY else None
     if action is Action.EMPTY:
         return _raw(raw, vr, b"")
-    if not value.isascii() or vr not in ASCII_VRS:
+    if not value.isascii() or vr not in RAW_TEXT_VRS:
         return None
-    parts = value.rstrip(b"\x00 ").decode("ascii").split("\\")
-    if action is Action.REMAP_UID and vr == "UI":
+    stripped = value.rstrip(b"\x00 ")
+    if not stripped:
+        return _raw(raw, vr, b"")  # only padding: nothing to hide (as pydicom reads it)
+    parts = stripped.decode("ascii").split("\\")
+    if vr == "PN":
+        if action not in _PN_PSEUDONYM_ACTIONS or b"\x1b" in value:
+            return None  # an escape sequence switches character sets: pydicom decodes
+        # Family name component only, with its delimiter (as _pseudonym writes it).
+        new = [_text_pseudonym(part, vr, int(raw.tag), ctx) + "^" for part in parts]
+    elif action is Action.REMAP_UID and vr == "UI":
         new = [remap_uid(ctx.key, part) for part in parts]
     elif action is Action.SHIFT_DATE and vr == "DA":
         new = [shift_da_range(part, ctx.offset_days) for part in parts]
@@ -276,6 +295,11 @@ def _apply_raw(action: Action, raw: RawDataElement, vr: str, ctx: _Context
     else:
         return None
     return _raw(raw, vr, "\\".join(new).encode("ascii"))
+
+
+# What each of these does to a person name: its keyed pseudonym (see _pseudonym).
+_PN_PSEUDONYM_ACTIONS = frozenset({Action.PSEUDONYM, Action.DUMMY, Action.REMAP_UID,
+                                   Action.CLEAN})
 
 
 def _raw(raw: RawDataElement, vr: str, value: bytes) -> RawDataElement:

@@ -98,16 +98,22 @@ class Ruleset:
     masks: tuple[MaskRule, ...] = ()
     private: Mapping[PrivateKey, Rule] = field(default_factory=dict)
     allow_unchecked_burned_in: bool = False
+    # Answers already looked up: every file asks about the same few hundred tags, and an
+    # unnamed tag would otherwise be tried against every mask each time.
+    _answers: dict[int, Rule | None] = field(default_factory=dict, init=False, repr=False,
+                                             compare=False, hash=False)
 
     def rule_for(self, tag: int) -> Rule | None:
         """The rule for a public tag, or None when neither the profile nor the recipe names it."""
+        try:
+            return self._answers[tag]
+        except KeyError:
+            pass
         rule = self.exact.get(tag)
-        if rule is not None:
-            return rule
-        for mask_rule in self.masks:
-            if tag & mask_rule.mask == mask_rule.value:
-                return mask_rule.rule
-        return None
+        if rule is None:
+            rule = next((m.rule for m in self.masks if tag & m.mask == m.value), None)
+        self._answers[int(tag)] = rule
+        return rule
 
     def private_rule(self, key: PrivateKey) -> Rule | None:
         """The rule for a private attribute, or None (then it is removed)."""

@@ -70,6 +70,9 @@ class Manifest:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         self._pending: list[tuple[InputStamp, FileOutcome]] = []
+        # The staged WRITTEN row of each output (at most one), so that settling an output's
+        # owner costs one lookup however many rows wait for the next commit.
+        self._pending_owners: dict[str, tuple[str, str | None]] = {}
         self._demoted: set[str] = set()
         self._owner_thread = threading.get_ident()
         self._local = threading.local()
@@ -128,9 +131,9 @@ class Manifest:
         return None if owner is None else owner[0]
 
     def _owner(self, output: str) -> tuple[str, str | None] | None:
-        for stamp, outcome in reversed(self._pending):
-            if outcome.output == output and outcome.status is Status.WRITTEN:
-                return stamp.source_id, outcome.clash_digest
+        staged = self._pending_owners.get(output)
+        if staged is not None:
+            return staged
         row = self._db.execute(
             "SELECT source_id, clash_digest FROM files WHERE output = ? AND status = ? LIMIT 1",
             (output, Status.WRITTEN.value)).fetchone()
@@ -153,6 +156,8 @@ class Manifest:
             if owner is not None and owner[0] == stamp.source_id:
                 owner = None
             outcome = self._settle(outcome, owner)
+            if outcome.status is Status.WRITTEN and outcome.output:
+                self._pending_owners[outcome.output] = (stamp.source_id, outcome.clash_digest)
         self._pending.append((stamp, outcome))
         return outcome
 
@@ -174,6 +179,9 @@ class Manifest:
         """An earlier owner's output was replaced by a clashing input that wins."""
         for index, (stamp, outcome) in enumerate(self._pending):
             if stamp.source_id == source_id:
+                if outcome.output and self._pending_owners.get(outcome.output, ("",))[0] \
+                        == source_id:
+                    del self._pending_owners[outcome.output]
                 self._pending[index] = (stamp, replace(
                     outcome, status=Status.WITHHELD, output=None, bytes_out=0,
                     reason=CLASH_REASON, review=()))
@@ -221,6 +229,10 @@ class Manifest:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+        for stamp, outcome in batch:
+            if outcome.output and self._pending_owners.get(outcome.output, ("",))[0] \
+                    == stamp.source_id:
+                del self._pending_owners[outcome.output]
         del self._pending[:len(batch)]
         self._demoted.clear()
 

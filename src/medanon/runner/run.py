@@ -43,6 +43,7 @@ from medanon.runner.walk import STATE_DIR_NAME, walk_files
 
 COMMIT_EVERY_FILES = 256
 COMMIT_EVERY_SECONDS = 2.0
+MAX_UNFLUSHED_FILES = 8 * COMMIT_EVERY_FILES  # then the run waits for the disk to catch up
 
 ProgressCallback = Callable[[FileOutcome | None, SessionStats], None]
 
@@ -221,8 +222,15 @@ class _Durability:
         self._error: OSError | None = None
 
     def flush(self, *, final: bool = False) -> None:
-        """Commit the batch the previous flush covered; start flushing the next one."""
+        """Commit the batch the previous flush covered; start flushing the next one.
+
+        While the previous flush is still running, this returns at once and the work goes
+        on (the rows wait, staged), unless too many rows wait or this is the final flush.
+        """
         if self._flushing is not None:
+            if not final and self._flushing.is_alive() and \
+                    self._manifest.pending < MAX_UNFLUSHED_FILES:
+                return
             self._flushing.join()
             self._flushing = None
             if self._error is not None:
