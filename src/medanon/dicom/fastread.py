@@ -18,6 +18,7 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
+from medanon.dicom.datasets import new_dataset
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
 from medanon.dicom.structure import Walker
 from medanon.errors import InputError
@@ -73,11 +74,11 @@ def _parse(data: bytes, size: int) -> FastHeader:
             implicit:
         raise _NeedGeneralReader  # encoded otherwise than its transfer syntax says
     elements, pixel_offset = _data_set(data, position, size, implicit)
-    dataset = Dataset(elements)
     charset = elements.get(BaseTag(0x00080005))
     names = bytes(charset.value).decode("ascii", "replace").strip(" \x00").split("\\") \
         if charset is not None and charset.value else ["ISO_IR 6"]
-    dataset.set_original_encoding(implicit, True, convert_encodings(names))
+    dataset = new_dataset(elements, implicit_vr=implicit, little_endian=True,
+                          character_set=convert_encodings(names))
     return FastHeader(meta, dataset, syntax, pixel_offset)
 
 

@@ -24,6 +24,7 @@ from medanon.custody.keys import SecretKey
 from medanon.dicom import markers
 from medanon.dicom.burned_in import burned_in_reason, is_encapsulated_document
 from medanon.dicom.clean import IdentifyingTerms, identifying_terms
+from medanon.dicom.datasets import new_dataset
 from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
 from medanon.dicom.dummies import dummy_value
 from medanon.dicom.peek import peek, peek_text
@@ -176,13 +177,13 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
             elements[tag] = new
-    out = Dataset(elements)
     # The output keeps the input's encoding, so that untouched raw elements are written
     # back byte for byte instead of being decoded and re-encoded.
     implicit, little = dataset.original_encoding
     if implicit is None or little is None:
         implicit, little = ctx.encoding
-    out.set_original_encoding(implicit, little, dataset.original_character_set)
+    out = new_dataset(elements, implicit_vr=implicit, little_endian=little,
+                      character_set=dataset.original_character_set)
     if has_overlays:
         _drop_orphaned_overlays(dataset, out)
     return out
