@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -254,6 +257,42 @@ def test_fingerprint_is_stable_and_known() -> None:
     # A change here means every earlier run will see "recipe changed": only on purpose.
     assert default_recipe().fingerprint() == (
         "d706a56eb7effe2aee555426b534f89b1251457ff99f53c262d6a3a48310973d"
+    )
+
+
+def test_default_recipe_and_its_ruleset_do_not_import_pydantic() -> None:
+    # pydantic costs ~0.1 s to import: a third of a rerun with nothing to do. Only a recipe
+    # file needs it. The fingerprint is pinned in every manifest, so it must not move.
+    code = (
+        "import sys\n"
+        "from medanon.profile.recipe import default_recipe\n"
+        "from medanon.profile.ruleset import build_ruleset\n"
+        "recipe = default_recipe()\n"
+        "build_ruleset(recipe)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('pydantic', 'pydantic_core', 'pydicom', 'tomllib'))\n"
+        "print(recipe.fingerprint(), loaded)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.split(" ", 1) == [
+        "d706a56eb7effe2aee555426b534f89b1251457ff99f53c262d6a3a48310973d", "[]\n"
+    ]
+
+
+def test_recipes_compare_hash_pickle_and_convert_like_the_pydantic_models() -> None:
+    item = AttributeOverride(key="(0010,1010)", action="keep")
+    recipe = Recipe(mode="whitelist", options=["clean-descriptors", "retain-uids"],
+                    attributes=[{"key": "(0008,1030)", "action": "empty"}, item])
+    assert recipe.mode is Mode.WHITELIST
+    assert recipe.options == (Option.RETAIN_UIDS, Option.CLEAN_DESCRIPTORS)
+    assert [a.key for a in recipe.attributes] == ["(0008,1030)", "(0010,1010)"]
+    assert recipe == pickle.loads(pickle.dumps(recipe))
+    assert hash(recipe) == hash(pickle.loads(pickle.dumps(recipe)))
+    assert Recipe() == default_recipe() and Recipe() != Recipe(source="x.toml")
+    assert Recipe(source="x.toml").fingerprint() == Recipe().fingerprint()
+    assert repr(item) == (
+        "AttributeOverride(key='(0010,1010)', action=<Action.KEEP: 'keep'>, value=None)"
     )
 
 

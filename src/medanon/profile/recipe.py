@@ -26,21 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 
 from medanon.errors import ConfigurationError, RecipeError
 from medanon.profile.model import Action, Mode, Option
@@ -48,6 +36,9 @@ from medanon.profile.resolve import check_options
 from medanon.profile.selectors import Selector, SelectorError, parse_selector
 from medanon.profile.toml_lines import LineLocator
 from medanon.profile.values import action_problem, check_replacement
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 RECIPE_FORMAT = "medanon-recipe/1"
 DEFAULT_OPTIONS: tuple[Option, ...] = (Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,)
@@ -81,65 +72,246 @@ def _override_problem(
     return None
 
 
-class AttributeOverride(BaseModel):
+# --- the models -----------------------------------------------------------------------------
+#
+# Recipe and AttributeOverride were pydantic models. They are plain classes now so that the
+# default recipe (every ``medanon run`` without --recipe, reruns included) does not import
+# pydantic, which costs about 0.1 s. They keep what callers could observe: keyword-only
+# construction with the same lax conversions (a str for an enum, a list for a tuple, a
+# dict for an override), equality and hashing by value, immutability, pickling, and the
+# same exception, pydantic's ValidationError, for a bad value, an unknown keyword or an
+# assignment. pydantic is imported only to build that exception.
+
+#: Error details as pydantic_core's ``InitErrorDetails``: type, loc, input and maybe ctx.
+_ErrorDetails = dict[str, Any]
+
+_E = TypeVar("_E", Mode, Action, Option)
+_TRUE_TEXTS = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE_TEXTS = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _validation_error(title: str, errors: list[_ErrorDetails]) -> ValidationError:
+    """The ValidationError pydantic raised when the models were pydantic models."""
+    from pydantic_core import ValidationError
+
+    return ValidationError.from_exception_data(title, errors)  # type: ignore[arg-type]
+
+
+def _value_error(loc: tuple[str | int, ...], message: str, value: object) -> _ErrorDetails:
+    """The details pydantic records when a validator raises ``ValueError(message)``."""
+    return {"type": "value_error", "loc": loc, "input": value,
+            "ctx": {"error": ValueError(message)}}
+
+
+class _Invalid(Exception):
+    """One field's value cannot be converted; carries pydantic's error details."""
+
+    def __init__(self, details: _ErrorDetails) -> None:
+        super().__init__(details["type"])
+        self.details = details
+
+
+def _as_str(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise _Invalid({"type": "string_type", "loc": (name,), "input": value})
+    return str(value)
+
+
+def _as_enum(kind: type[_E], loc: tuple[str | int, ...], value: object) -> _E:
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    names = [f"'{member.value}'" for member in kind]
+    expected = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    raise _Invalid({"type": "enum", "loc": loc, "input": value, "ctx": {"expected": expected}})
+
+
+def _as_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in _TRUE_TEXTS | _FALSE_TEXTS:
+        return value.lower() in _TRUE_TEXTS
+    kind = "bool_parsing" if isinstance(value, str | int | float) else "bool_type"
+    raise _Invalid({"type": kind, "loc": (name,), "input": value})
+
+
+def _as_tuple(name: str, value: object) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise _Invalid({"type": "tuple_type", "loc": (name,), "input": value})
+    return tuple(value)
+
+
+class _FrozenModel:
+    """Immutable, compared and hashed by field values, like a frozen pydantic model."""
+
+    _fields: ClassVar[tuple[str, ...]]
+
+    def _set_fields(self, values: Mapping[str, Any]) -> None:
+        for name in self._fields:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise _validation_error(
+            type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": value}]
+        )
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise _validation_error(
+            type(self).__name__, [{"type": "frozen_instance", "loc": (name,), "input": None}]
+        )
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _FrozenModel)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    @classmethod
+    def _check_keywords(cls, data: Mapping[str, Any]) -> None:
+        extra = [name for name in data if name not in cls._fields]
+        if extra:
+            raise _validation_error(cls.__name__, [
+                {"type": "extra_forbidden", "loc": (name,), "input": data[name]}
+                for name in extra
+            ])
+
+
+class AttributeOverride(_FrozenModel):
     """One ``[attributes]`` entry, keyed by its canonical selector text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    _fields = ("key", "action", "value")
 
     key: str
     action: Action
-    value: str | None = None
+    value: str | None
+
+    if TYPE_CHECKING:
+        def __init__(self, *, key: str, action: Action | str, value: str | None = None) -> None:
+            ...
+    else:
+        def __init__(self, /, **data: Any) -> None:
+            self._set_fields(self._validate(data))
+
+    @classmethod
+    def _validate(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        cls._check_keywords(data)
+        errors: list[_ErrorDetails] = []
+        values: dict[str, Any] = {"value": None}
+        for name in ("key", "action"):
+            if name not in data:
+                errors.append({"type": "missing", "loc": (name,), "input": dict(data)})
+        converters: dict[str, Callable[[Any], Any]] = {
+            "key": lambda value: _as_str("key", value),
+            "action": lambda value: _as_enum(Action, ("action",), value),
+            "value": lambda value: None if value is None else _as_str("value", value),
+        }
+        for name, convert in converters.items():
+            if name in data:
+                try:
+                    values[name] = convert(data[name])
+                except _Invalid as exc:
+                    errors.append(exc.details)
+        if not errors:
+            problem = cls._problem(values["key"], values["action"], values["value"])
+            if problem:
+                errors.append(_value_error((), problem, dict(data)))
+        if errors:
+            raise _validation_error(cls.__name__, errors)
+        return values
+
+    @staticmethod
+    def _problem(key: str, action: Action, value: str | None) -> str | None:
+        try:
+            selector = parse_selector(key)
+        except SelectorError as exc:
+            return f"{key}: {exc}"
+        problem = _override_problem(selector, action, value)
+        if problem:
+            return f"{key}: {problem}"
+        if selector.canonical != key:
+            return f"{key}: write the key as {selector.canonical}"
+        return None
 
     @property
     def selector(self) -> Selector:
         """The resolved key (tag, mask or private attribute)."""
         return parse_selector(self.key)
 
-    @model_validator(mode="after")
-    def _check(self) -> AttributeOverride:
-        try:
-            selector = parse_selector(self.key)
-        except SelectorError as exc:
-            raise ValueError(f"{self.key}: {exc}") from None
-        problem = _override_problem(selector, self.action, self.value)
-        if problem:
-            raise ValueError(f"{self.key}: {problem}")
-        if selector.canonical != self.key:
-            raise ValueError(f"{self.key}: write the key as {selector.canonical}")
-        return self
 
+class Recipe(_FrozenModel):
+    """A validated recipe. Equal content (whatever the file) gives an equal :meth:`fingerprint`.
 
-class Recipe(BaseModel):
-    """A validated recipe. Equal content (whatever the file) gives an equal :meth:`fingerprint`."""
+    Build one with keywords, as ``Recipe(mode=Mode.WHITELIST, options=(...))``; a keyword
+    left out takes its default, and ``Recipe()`` is the default recipe. Values are checked
+    here, so a Recipe in hand is always usable.
+    """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    _fields = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
+               "source")
 
-    mode: Mode = Mode.BLACKLIST
-    profile: Literal["basic"] = "basic"
-    options: tuple[Option, ...] = DEFAULT_OPTIONS
-    allow_unchecked_burned_in: bool = False
-    attributes: tuple[AttributeOverride, ...] = ()
-    source: str = Field(default="<default>", exclude=True)
+    mode: Mode
+    profile: Literal["basic"]
+    options: tuple[Option, ...]
+    allow_unchecked_burned_in: bool
+    attributes: tuple[AttributeOverride, ...]
+    #: Where the recipe came from, for messages; not part of the canonical content.
+    source: str
 
-    @field_validator("options")
+    if TYPE_CHECKING:
+        def __init__(
+            self, *, mode: Mode | str = Mode.BLACKLIST, profile: Literal["basic"] = "basic",
+            options: Iterable[Option | str] = DEFAULT_OPTIONS,
+            allow_unchecked_burned_in: bool = False,
+            attributes: Iterable[AttributeOverride | Mapping[str, Any]] = (),
+            source: str = "<default>",
+        ) -> None:
+            ...
+    else:
+        def __init__(self, /, **data: Any) -> None:
+            self._set_fields(self._validate(data))
+
     @classmethod
-    def _canonical_options(cls, options: tuple[Option, ...]) -> tuple[Option, ...]:
-        try:
-            chosen = check_options(options)
-        except ConfigurationError as exc:
-            raise ValueError(str(exc)) from None
-        return tuple(sorted(chosen, key=_OPTION_ORDER.__getitem__))
-
-    @field_validator("attributes")
-    @classmethod
-    def _unique_sorted(
-        cls, attributes: tuple[AttributeOverride, ...]
-    ) -> tuple[AttributeOverride, ...]:
-        keys = [override.key for override in attributes]
-        duplicates = sorted({key for key in keys if keys.count(key) > 1})
-        if duplicates:
-            raise ValueError(f"attributes given more than once: {', '.join(duplicates)}")
-        return tuple(sorted(attributes, key=lambda override: override.key))
+    def _validate(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults as given (they are canonical), every given value converted and checked."""
+        cls._check_keywords(data)
+        values: dict[str, Any] = {
+            "mode": Mode.BLACKLIST, "profile": "basic", "options": DEFAULT_OPTIONS,
+            "allow_unchecked_burned_in": False, "attributes": (), "source": "<default>",
+        }
+        converters: dict[str, Callable[[Any], Any]] = {
+            "mode": lambda value: _as_enum(Mode, ("mode",), value),
+            "profile": _profile,
+            "options": _options,
+            "allow_unchecked_burned_in": lambda value: _as_bool("allow_unchecked_burned_in",
+                                                                value),
+            "attributes": _attributes,
+            "source": lambda value: _as_str("source", value),
+        }
+        errors: list[_ErrorDetails] = []
+        for name, value in data.items():
+            try:
+                values[name] = converters[name](value)
+            except _Invalid as exc:
+                errors.append(exc.details)
+        if errors:
+            raise _validation_error(cls.__name__, errors)
+        return values
 
     @property
     def option_set(self) -> frozenset[Option]:
@@ -168,16 +340,44 @@ class Recipe(BaseModel):
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class _RecipeFile(BaseModel):
-    """The top level of a recipe file, before the per-attribute checks."""
+def _profile(value: object) -> Literal["basic"]:
+    if value != "basic" or not isinstance(value, str):
+        raise _Invalid({"type": "literal_error", "loc": ("profile",), "input": value,
+                        "ctx": {"expected": "'basic'"}})
+    return "basic"
 
-    model_config = ConfigDict(extra="forbid")
 
-    mode: Mode = Mode.BLACKLIST
-    profile: Literal["basic"] = "basic"
-    options: list[StrictStr] | None = None
-    allow_unchecked_burned_in: StrictBool = False
-    attributes: dict[str, Any] = Field(default_factory=dict)
+def _options(value: object) -> tuple[Option, ...]:
+    """The options, checked for contradictions and put in :class:`Option` order."""
+    options = tuple(
+        _as_enum(Option, ("options", index), item)
+        for index, item in enumerate(_as_tuple("options", value))
+    )
+    try:
+        chosen = check_options(options)
+    except ConfigurationError as exc:
+        raise _Invalid(_value_error(("options",), str(exc), value)) from None
+    return tuple(sorted(chosen, key=_OPTION_ORDER.__getitem__))
+
+
+def _attributes(value: object) -> tuple[AttributeOverride, ...]:
+    """The overrides (dicts are turned into overrides), unique and sorted by key."""
+    attributes: list[AttributeOverride] = []
+    for index, item in enumerate(_as_tuple("attributes", value)):
+        if isinstance(item, AttributeOverride):
+            attributes.append(item)
+        elif isinstance(item, Mapping):
+            attributes.append(AttributeOverride(**item))
+        else:
+            raise _Invalid({"type": "model_type", "loc": ("attributes", index), "input": item,
+                            "ctx": {"class_name": "AttributeOverride"}})
+    keys = [override.key for override in attributes]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise _Invalid(_value_error(
+            ("attributes",), f"attributes given more than once: {', '.join(duplicates)}", value
+        ))
+    return tuple(sorted(attributes, key=lambda override: override.key))
 
 
 class _Parser:
@@ -195,12 +395,18 @@ class _Parser:
         return self.error(self.lines.line_of(path), message)
 
     def parse(self) -> Recipe:
+        import tomllib
+
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
             raise self._syntax_error(str(exc)) from None
+        from pydantic import ValidationError  # a file to check: only now is pydantic needed
+
+        from medanon.profile.recipe_file import RecipeFile
+
         try:
-            document = _RecipeFile.model_validate(data)
+            document = RecipeFile.model_validate(data)
         except ValidationError as exc:
             raise self._document_error(exc) from None
         options = self._options(document.options)
