@@ -32,24 +32,27 @@ def test_kill_nine_then_resume_matches_a_straight_run(
         multi_sample: Path, tmp_path: Path, key_file: Path,
         make_tree_snapshot: Callable[[Path], dict[str, bytes]]) -> None:
     straight = tmp_path / "straight"
-    started = time.monotonic()
     assert _run(multi_sample, straight, key_file, "--workers", "2").returncode == 1
-    duration = time.monotonic() - started
+    outputs = sum(1 for _p in straight.rglob("*.dcm"))
 
     interrupted = tmp_path / "interrupted"
     rng = random.Random(20261124)
     kills = 0
     for _attempt in range(4):
+        done_before = sum(1 for _p in interrupted.rglob("*.dcm"))
         process = subprocess.Popen(
             [*MEDANON, "run", str(multi_sample), str(interrupted), "--key", str(key_file),
              "-q", "--workers", "2"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.35, 0.9) * duration)  # somewhere inside the run
+        # Somewhere inside the run: once a random share of the remaining outputs is there.
+        target = done_before + int(rng.uniform(0.1, 0.8) * (outputs - done_before))
+        while process.poll() is None and sum(1 for _p in interrupted.rglob("*.dcm")) < target:
+            time.sleep(0.005)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)  # the whole group: a crash, workers too
             kills += 1
         process.wait()
-    assert kills >= 1, "the run finished before any kill: the corpus is too small"
+    assert kills >= 2, "the run finished before the kills: the corpus is too small"
 
     final = _run(multi_sample, interrupted, key_file, "--workers", "2")
     assert final.returncode == 1, final.stderr
@@ -124,3 +127,63 @@ def test_another_source_into_the_same_output_is_refused(
     refused = _run(multi_sample / "site1", dst, key_file)
     assert refused.returncode == 2
     assert "source folder differs" in refused.stderr
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first), read from /proc."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as handle:
+                    kids = [int(k) for k in handle.read().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            todo.extend(kids)
+    return found
+
+
+def test_a_killed_worker_stops_the_run_cleanly_and_the_rerun_completes(
+        multi_sample: Path, tmp_path: Path, key_file: Path,
+        make_tree_snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    straight = tmp_path / "straight"
+    _run(multi_sample, straight, key_file, "--workers", "2")
+    dst = tmp_path / "out"
+    process = subprocess.Popen(
+        [*MEDANON, "run", str(multi_sample), str(dst), "--key", str(key_file), "-q",
+         "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # The workers are the grandchildren (forked by the fork server): kill one once some
+    # outputs exist.
+    victim = None
+    while process.poll() is None and victim is None:
+        if sum(1 for _p in dst.rglob("*.dcm")) >= 10:
+            children = _descendants(process.pid)
+            grandchildren = [p for p in children if p not in _children_of(process.pid)]
+            if grandchildren:
+                victim = grandchildren[0]
+                os.kill(victim, signal.SIGKILL)
+        time.sleep(0.002)
+    _out, err = process.communicate(timeout=120)
+    assert victim is not None, "the run finished before a worker could be killed"
+    assert process.returncode == 2  # one clear error line, as for every medanon error
+    assert "worker process stopped unexpectedly" in err
+    assert "Traceback" not in err
+    final = _run(multi_sample, dst, key_file, "--workers", "2")
+    assert final.returncode == 1, final.stderr
+    assert make_tree_snapshot(dst) == make_tree_snapshot(straight)
+
+
+def _children_of(pid: int) -> list[int]:
+    kids: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            kids.extend(int(k) for k in handle.read().split())
+    return kids

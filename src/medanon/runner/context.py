@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,5 +24,9 @@ class RunContext:
 
     def source_id(self, path: Path) -> str:
         """The keyed hash naming an input file in reports and logs (never its path)."""
-        relative = path.relative_to(self.src_root).as_posix()
+        text, root = str(path), str(self.src_root)
+        if text.startswith(root) and text[len(root):len(root) + 1] == os.sep and os.sep == "/":
+            relative = text[len(root) + 1:]  # the common case, without pathlib's slow parsing
+        else:
+            relative = path.relative_to(self.src_root).as_posix()
         return self.key.digest("source-path", relative).hex()[:20]

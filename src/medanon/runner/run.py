@@ -179,9 +179,10 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
     stager = Stager(options.staging_dir, options.staging_budget) if options.staging_dir else None
     if stager is not None:
         tasks = stager.stage(tasks)
-    from medanon.runner.executors import make_executor  # the DICOM machinery, on demand
+    from medanon.runner.executors import BATCH_FILES, make_executor  # workers, on demand
 
-    executor = make_executor(ctx, options.workers, options.cluster)
+    executor = make_executor(ctx, options.workers, options.cluster,
+                             batch_files=1 if stager is not None else BATCH_FILES)
     durability = _Durability(manifest, ctx.dst_root)
     last_commit = time.monotonic()
     try:
