@@ -37,6 +37,7 @@ from medanon.dicom.pseudonyms import (
     value_pseudonym,
 )
 from medanon.dicom.review import ReviewItem
+from medanon.dicom.sequences import decode_sequence
 from medanon.dicom.uids import remap_uid
 from medanon.errors import DeidentificationError
 from medanon.profile.model import Action, Mode, Option, Rule, Ruleset
@@ -231,7 +232,8 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
         fast = _apply_raw(action, raw, vr, ctx)
         if fast is not None:
             return fast
-    element = dataset[raw.tag]
+    element = (vr == "SQ" and isinstance(raw, RawDataElement) and decode_sequence(raw, dataset)
+               ) or dataset[raw.tag]
     tag, vr = element.tag, element.VR
     if vr == "SQ":
         if action is Action.EMPTY:
