@@ -2,44 +2,75 @@
 
 Exit codes: 0 everything written, 1 some files withheld or failed, 2 usage or
 configuration error. Only this layer prints and exits.
+
+typer loads only when it is needed. In the version installed it also loads pydantic, to
+convert every parameter: together about a tenth of a second, as long as a rerun of a
+finished ``medanon run``, which must stay cheap. A plain ``medanon run SRC DST ...``
+command line is therefore read by :func:`medanon.cli.run.plain_arguments` and runs
+without either; every other command line goes through the typer app, as before.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import os
 import sys
-
-import typer
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from medanon._version import __version__
 from medanon.errors import ConfigurationError, MedanonError
 
-app = typer.Typer(
-    name="medanon",
-    help="De-identify DICOM collections and clinical tables for research sharing.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+if TYPE_CHECKING:
+    import typer
 
 # Each subcommand module exposes ``register(app)``; the order here is the order of --help.
 SUBCOMMAND_MODULES = ("run", "status", "sample", "keygen", "profiles", "table")
 
 
-def _version_callback(value: bool) -> None:
-    if value:
-        typer.echo(f"medanon {__version__}")
-        raise typer.Exit(0)
+def _build_app() -> typer.Typer:
+    """The typer app with its root options (subcommands are registered by ``main``)."""
+    import typer
+
+    application = typer.Typer(
+        name="medanon",
+        help="De-identify DICOM collections and clinical tables for research sharing.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    def _version_callback(value: bool) -> None:
+        if value:
+            typer.echo(f"medanon {__version__}")
+            raise typer.Exit(0)
+
+    @application.callback()
+    def _root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version_callback, is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ) -> None:
+        """De-identify DICOM collections and clinical tables for research sharing."""
+
+    return application
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True,
-        help="Print the version and exit.",
-    ),
-) -> None:
-    """De-identify DICOM collections and clinical tables for research sharing."""
+def __getattr__(name: str) -> Any:
+    """``app`` is built on first use (PEP 562), so that importing this module is cheap."""
+    if name == "app":
+        application = _build_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _app() -> typer.Typer:
+    """The app: the module's ``app`` (tests may replace it), built when first asked for."""
+    application: typer.Typer = globals().get("app") or __getattr__("app")
+    return application
 
 
 def _register_subcommands(argv: list[str] | None = None) -> None:
@@ -52,28 +83,66 @@ def _register_subcommands(argv: list[str] | None = None) -> None:
     wanted = [arg for arg in (argv or [])[:1] if arg in SUBCOMMAND_MODULES]
     for name in wanted or SUBCOMMAND_MODULES:
         module = importlib.import_module(f"medanon.cli.{name}")
-        module.register(app)
+        module.register(_app())
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one clear error line on stderr and return the Exit to raise."""
+    import typer
+
     typer.echo(f"medanon: error: {message}", err=True)
     return typer.Exit(code)
 
 
+def _plain_run(argv: list[str]) -> dict[str, Any] | None:
+    """The arguments of a plain ``medanon run`` command line, or None (then typer reads it)."""
+    if argv[:1] != ["run"] or "run" not in SUBCOMMAND_MODULES:
+        return None
+    from medanon.cli.run import plain_arguments
+
+    return plain_arguments(argv[1:])
+
+
+def _run_directly(arguments: dict[str, Any]) -> NoReturn:
+    """Run ``medanon run`` without typer, ending the way typer's standalone mode does.
+
+    Typer turns Ctrl-C into exit code 130 without a message, and a closed stdout pipe
+    into exit code 1 without a traceback; medanon errors propagate to :func:`main`.
+    """
+    from medanon.cli.run import execute
+
+    try:
+        code = execute(**arguments)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        # Nobody reads stdout any more: what is still buffered goes nowhere, quietly.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    sys.exit(code)
+
+
 def main() -> None:
     """Console entry point: run the app, turning medanon errors into one line and an exit code."""
-    _register_subcommands(sys.argv[1:])
+    argv = sys.argv[1:]
+    plain_run = _plain_run(argv)
+    if plain_run is None:
+        _register_subcommands(argv)
     try:
-        app(standalone_mode=True)
+        if plain_run is not None:
+            _run_directly(plain_run)
+        _app()(standalone_mode=True)
     except ConfigurationError as exc:
-        typer.echo(f"medanon: error: {exc}", err=True)
+        print(f"medanon: error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
     except MedanonError as exc:
-        typer.echo(f"medanon: error: {exc}", err=True)
+        print(f"medanon: error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        typer.echo("medanon: interrupted", err=True)
+        print("medanon: interrupted", file=sys.stderr, flush=True)
         sys.exit(130)
 
 

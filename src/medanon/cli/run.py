@@ -1,22 +1,46 @@
-"""``medanon run SRC DST``: de-identify a folder of DICOM files."""
+"""``medanon run SRC DST``: de-identify a folder of DICOM files.
+
+The command body (:func:`execute`) needs neither typer nor pydantic: ``medanon run`` is
+run again and again on the same output (a rerun resumes, or finds nothing left to do),
+and the typer command line costs about a tenth of a second to start, as much again as
+a rerun's real work. :func:`plain_arguments` reads an ordinary, valid command line
+directly; anything else (``--help``, a mistake, an unusual spelling) goes to the typer
+command declared in :func:`register`, which answers it in its usual words.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from medanon.cli.progress import RunProgress
 from medanon.custody.keys import SecretKey, load_key, write_key
 from medanon.errors import ConfigurationError, KeyFileError
-from medanon.profile.recipe import default_recipe, load_recipe
-from medanon.runner.run import RunOptions, run_folder
-from medanon.runner.walk import STATE_DIR_NAME
+
+if TYPE_CHECKING:
+    import typer
 
 DEFAULT_KEY_PATH = Path("~/.config/medanon/medanon.key")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
+
+#: The parameters of :func:`execute` with their defaults, as the typer command declares them.
+DEFAULTS: dict[str, Any] = {
+    "recipe": None, "key": None, "workers": 0, "state": None, "restart": False,
+    "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
+}
+#: Options that take a value: every spelling, and the parameter it sets.
+VALUE_OPTIONS = {
+    "--recipe": "recipe", "-r": "recipe", "--key": "key", "-k": "key",
+    "--workers": "workers", "-w": "workers", "--state": "state", "--staging": "staging",
+    "--staging-size": "staging_size", "--cluster": "cluster",
+}
+#: Options that are flags.
+FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet"}
+_PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging"})
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_size(text: str) -> int:
@@ -51,47 +75,31 @@ def resolve_key(path: Path | None) -> tuple[SecretKey, str | None]:
                  "keep it safe and pass it with --key on other machines")
 
 
-def run(
-    src: Path = typer.Argument(..., help="Folder of DICOM files (searched recursively)."),
-    dst: Path = typer.Argument(..., help="Output folder (created; must not be inside SRC)."),
-    recipe: Path | None = typer.Option(None, "--recipe", "-r",
-                                       help="Recipe TOML (default: Basic Profile + "
-                                            "Retain Longitudinal Modified Dates)."),
-    key: Path | None = typer.Option(None, "--key", "-k",
-                                    help="Secret key file (see 'medanon keygen'). Default: "
-                                         "$MEDANON_KEY_FILE or ~/.config/medanon/medanon.key."),
-    workers: int = typer.Option(0, "--workers", "-w", min=0,
-                                help="Worker processes (0: one per core)."),
-    state: Path | None = typer.Option(None, "--state",
-                                      help="State folder (manifest, report). Default: "
-                                           "DST/.medanon."),
-    restart: bool = typer.Option(False, "--restart",
-                                 help="Forget an earlier run into DST (its outputs are "
-                                      "removed) and start over."),
-    staging: Path | None = typer.Option(None, "--staging",
-                                        help="Fast local folder to copy upcoming files to, "
-                                             "for slow sources (network, USB, CD)."),
-    staging_size: str = typer.Option("20G", "--staging-size",
-                                     help="How much the staging folder may hold at once."),
-    cluster: str | None = typer.Option(None, "--cluster",
-                                       help="Run on Dask: tcp://HOST:PORT of a scheduler, or "
-                                            "local:N to start N local workers."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
-) -> None:
-    """De-identify every DICOM file under SRC into DST.
+def _echo(message: str, *, err: bool = False) -> None:
+    """One line on stdout (or stderr), flushed at once, as ``typer.echo`` wrote it."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{message}\n")
+    stream.flush()
 
-    Output files are named DST/<patient pseudonym>/<study UID>/<series UID>/<instance UID>.dcm.
-    Files that cannot be fully de-identified are never written; the report
-    (DST/.medanon/report.json) lists them by a keyed hash of their path, with the reason.
-    Interrupted? Run the same command again: finished files are skipped.
 
-    Exit codes: 0 every file written, 1 some files withheld or failed, 2 usage or
-    configuration error (or the output could not be written).
+def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | None = None,
+            workers: int = 0, state: Path | None = None, restart: bool = False,
+            staging: Path | None = None, staging_size: str = "20G",
+            cluster: str | None = None, quiet: bool = False) -> int:
+    """Run the command; return its exit code (medanon errors propagate to ``main``).
+
+    The runner and the recipe code load here, not when the module is imported, so that
+    ``medanon run --help`` stays quick and the typer declaration does not pay for them.
     """
+    from medanon.cli.progress import RunProgress
+    from medanon.profile.recipe import default_recipe, load_recipe
+    from medanon.runner.run import RunOptions, run_folder
+    from medanon.runner.walk import STATE_DIR_NAME
+
     chosen = load_recipe(recipe) if recipe is not None else default_recipe()
     secret, notice = resolve_key(key)
     if notice and not quiet:
-        typer.echo(f"medanon: {notice}", err=True)
+        _echo(f"medanon: {notice}", err=True)
     options = RunOptions(workers=workers, state_dir=state, restart=restart,
                          staging_dir=staging, staging_budget=parse_size(staging_size),
                          cluster=cluster)
@@ -99,10 +107,101 @@ def run(
     with RunProgress(src, exclude, quiet=quiet) as progress:
         result = run_folder(src, dst, chosen, secret, options=options,
                             on_progress=progress.update)
-    typer.echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}")
-    raise typer.Exit(result.report.exit_code)
+    _echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}")
+    return result.report.exit_code
+
+
+def plain_arguments(args: Sequence[str]) -> dict[str, Any] | None:
+    """The arguments of :func:`execute` for a plain, valid ``run`` command line, else None.
+
+    Plain means: SRC and DST, and options spelt out (``--key K``, ``--key=K``, ``-k K``),
+    each at most once, with values that cannot be mistaken for options. Those mean the
+    same to typer and here. Anything else returns None, and typer reads the command line
+    (so ``--help``, usage errors and their messages are typer's, as before).
+    """
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return None  # a shell-completion request: typer's business
+    values: dict[str, Any] = {}
+    positional: list[str] = []
+    remaining = list(args)
+    while remaining:
+        arg = remaining.pop(0)
+        if not arg.startswith("-"):
+            if not arg:
+                return None
+            positional.append(arg)
+            continue
+        name, equals, inline = arg.partition("=")
+        value: str | bool
+        if name in FLAG_OPTIONS and not equals:
+            parameter, value = FLAG_OPTIONS[name], True
+        elif name in VALUE_OPTIONS and (not equals or name.startswith("--")):
+            if not equals:
+                if not remaining:
+                    return None
+                inline = remaining.pop(0)
+            parameter, value = VALUE_OPTIONS[name], inline
+            if not inline or inline.startswith("-"):
+                return None
+        else:
+            return None
+        if parameter in values:
+            return None
+        values[parameter] = value
+    if len(positional) != 2:
+        return None
+    if "workers" in values:
+        if not _DIGITS.fullmatch(values["workers"]):
+            return None
+        values["workers"] = int(values["workers"])
+    for parameter in _PATH_PARAMETERS & values.keys():
+        values[parameter] = Path(values[parameter])
+    return {"src": Path(positional[0]), "dst": Path(positional[1]), **DEFAULTS, **values}
 
 
 def register(app: typer.Typer) -> None:
     """Add this subcommand to ``app``."""
+    import typer
+
+    def run(
+        src: Path = typer.Argument(..., help="Folder of DICOM files (searched recursively)."),
+        dst: Path = typer.Argument(..., help="Output folder (created; must not be inside SRC)."),
+        recipe: Path | None = typer.Option(None, "--recipe", "-r",
+                                           help="Recipe TOML (default: Basic Profile + "
+                                                "Retain Longitudinal Modified Dates)."),
+        key: Path | None = typer.Option(None, "--key", "-k",
+                                        help="Secret key file (see 'medanon keygen'). Default: "
+                                             "$MEDANON_KEY_FILE or ~/.config/medanon/medanon.key."),
+        workers: int = typer.Option(0, "--workers", "-w", min=0,
+                                    help="Worker processes (0: one per core)."),
+        state: Path | None = typer.Option(None, "--state",
+                                          help="State folder (manifest, report). Default: "
+                                               "DST/.medanon."),
+        restart: bool = typer.Option(False, "--restart",
+                                     help="Forget an earlier run into DST (its outputs are "
+                                          "removed) and start over."),
+        staging: Path | None = typer.Option(None, "--staging",
+                                            help="Fast local folder to copy upcoming files to, "
+                                                 "for slow sources (network, USB, CD)."),
+        staging_size: str = typer.Option("20G", "--staging-size",
+                                         help="How much the staging folder may hold at once."),
+        cluster: str | None = typer.Option(None, "--cluster",
+                                           help="Run on Dask: tcp://HOST:PORT of a scheduler, "
+                                                "or local:N to start N local workers."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+    ) -> None:
+        """De-identify every DICOM file under SRC into DST.
+
+        Output files are named DST/<patient pseudonym>/<study UID>/<series UID>/<instance UID>.dcm.
+        Files that cannot be fully de-identified are never written; the report
+        (DST/.medanon/report.json) lists them by a keyed hash of their path, with the reason.
+        Interrupted? Run the same command again: finished files are skipped.
+
+        Exit codes: 0 every file written, 1 some files withheld or failed, 2 usage or
+        configuration error (or the output could not be written).
+        """
+        raise typer.Exit(execute(src, dst, recipe=recipe, key=key, workers=workers,
+                                 state=state, restart=restart, staging=staging,
+                                 staging_size=staging_size, cluster=cluster, quiet=quiet))
+
     app.command("run")(run)
