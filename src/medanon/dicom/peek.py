@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from pydicom.datadict import tag_for_keyword
-from pydicom.dataelem import RawDataElement, convert_raw_data_element
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
 
 
 def peek(dataset: Dataset, keyword: str, default: Any = None) -> Any:
@@ -40,3 +41,26 @@ def peek_text(dataset: Dataset, keyword: str) -> str:
         return element.value.decode("ascii").strip(" \x00")
     value = peek(dataset, keyword)
     return "" if value is None else str(value).strip()
+
+
+def stored_uid(dataset: Dataset, keyword: str) -> str | None:
+    """The text of a UI element left raw in its canonical form, or None (ask pydicom).
+
+    Reading ``dataset.SOPInstanceUID`` decodes the element in place, and the writer then
+    encodes it again. For a single plain-ASCII UID whose bytes are exactly what pydicom
+    would write for it (no trailing space, one NUL of padding at most), that round trip
+    changes nothing: the text is read off the bytes and the element stays raw, to be
+    copied as it is. Anything else returns None and takes pydicom's way.
+    """
+    tag = tag_for_keyword(keyword)
+    element = dataset._dict.get(BaseTag(tag)) if tag is not None else None
+    if isinstance(element, DataElement) or element is None or element.VR not in ("UI", None):
+        return None
+    value = element.value
+    if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
+            or b"\\" in value:
+        return None
+    text = value.rstrip(b"\x00 ")
+    if (text + b"\x00" if len(text) % 2 else text) != value:
+        return None
+    return text.decode("ascii")

@@ -25,6 +25,7 @@ from pydicom.uid import UID
 
 from medanon._version import __version__
 from medanon.dicom.encode import encode_file_meta, write_part10
+from medanon.dicom.peek import stored_uid
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
 from medanon.dicom.tempfiles import TEMP_PREFIX
 from medanon.dicom.uids import medanon_uid
@@ -56,7 +57,8 @@ def output_relpath(patient_pseudonym: str, dataset: Dataset) -> Path:
     """
     parts = []
     for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
-        value = str(dataset.get(keyword, "") or "").strip()
+        stored = stored_uid(dataset, keyword)
+        value = (str(dataset.get(keyword, "") or "") if stored is None else stored).strip()
         if not _SAFE_COMPONENT.match(value):
             raise DeidentificationError(f"{keyword} is missing or not a valid UID")
         parts.append(value)
@@ -86,8 +88,10 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
         raise DeidentificationError("the dataset has no SOP Class UID or SOP Instance UID")
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
-    meta = encode_file_meta(str(dataset.SOPClassUID), str(dataset.SOPInstanceUID),
-                            transfer_syntax, IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
+    sop_class = stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID)
+    sop_instance = stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID)
+    meta = encode_file_meta(sop_class, sop_instance, transfer_syntax, IMPLEMENTATION_CLASS_UID,
+                            IMPLEMENTATION_VERSION)
     try:
         with open(temp, "wb") as out:
             write_part10(out, meta, dataset,
