@@ -55,6 +55,8 @@ RAW_TEXT_VRS = ASCII_VRS | {"PN"}
 TEXT_DUMMY_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "LO", "SH", "ST", "LT",
                             "UT", "UC"})
 DATE_VRS = frozenset({"DA", "DT"})
+# Text VRs pydicom splits into values at backslashes (ST, LT and UT are single values).
+MULTI_TEXT_VRS = frozenset({"LO", "SH", "UC"})
 DUMMY_CODE_VALUE = "ANONYMIZED"
 DUMMY_CODING_SCHEME = "99MEDANON"
 
@@ -295,6 +297,11 @@ def _apply_raw(action: Action, raw: RawDataElement, vr: str, ctx: _Context
         new = [shift_dt(part, ctx.offset_days) for part in parts]
     elif action is Action.DUMMY and vr not in ("UI", "PN") and vr in TEXT_DUMMY_VRS:
         new = [str(dummy_value(vr)) for _part in parts]
+    elif action is Action.PSEUDONYM and vr in MULTI_TEXT_VRS:
+        # Each value as pydicom decodes it (trailing padding dropped), as _pseudonym gets it.
+        new = [_text_pseudonym(part.rstrip("\x00 "), vr, int(raw.tag), ctx) for part in parts]
+    elif action is Action.HASH and vr in MULTI_TEXT_VRS:
+        new = [value_hash(ctx.key, part.rstrip("\x00 "), vr) for part in parts]
     else:
         return None
     return _raw(raw, vr, "\\".join(new).encode("ascii"))
