@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +45,8 @@ class SecretKey:
 
 def generate_key() -> SecretKey:
     """A fresh random key from the operating system's CSPRNG."""
+    import secrets  # only when a key is made: loading one (every run) does not need it
+
     return SecretKey(secrets.token_bytes(KEY_BYTES))
 
 

@@ -23,15 +23,18 @@ from typing import Any
 
 from medanon.errors import InputError
 from medanon.profile.model import Option
-
-FORMAT_VERSION = 1
+from medanon.profile.tablefiles import (  # the format, shared with the loader
+    BASIC_CODES,
+    FORMAT_VERSION,
+    OPTION_CODES,
+    SAFE_PRIVATE_OUTPUT,
+    TABLE_OUTPUT,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SOURCE_DIR = DATA_DIR / "source"
 TABLE_SOURCE = "confidentiality_profile_attributes.json"
 SAFE_PRIVATE_SOURCE = "safe_private_attributes.csv"
-TABLE_OUTPUT = "table_e1_1.json"
-SAFE_PRIVATE_OUTPUT = "safe_private.json"
 
 #: Column keys of the Innolitics JSON, mapped to the option names medanon uses.
 SOURCE_OPTION_KEYS: Mapping[str, Option] = {
@@ -47,10 +50,6 @@ SOURCE_OPTION_KEYS: Mapping[str, Option] = {
     "cleanGraphOpt": Option.CLEAN_GRAPHICS,
 }
 
-#: Basic Profile codes that PS3.15 E.1.1 defines; anything else in the source is an error.
-BASIC_CODES = frozenset({"X", "Z", "D", "U", "X/Z", "X/D", "Z/D", "X/Z/D", "X/Z/U*"})
-#: Codes an option column may carry.
-OPTION_CODES = frozenset({"K", "C"})
 
 _EXACT_TAG = re.compile(r"\(([0-9A-F]{4}),([0-9A-F]{4})\)")
 _MASK_TAG = re.compile(r"\(([0-9A-FX]{4}),([0-9A-FX]{4})\)")

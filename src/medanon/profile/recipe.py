@@ -34,7 +34,6 @@ from medanon.errors import ConfigurationError, RecipeError
 from medanon.profile.model import Action, Mode, Option
 from medanon.profile.resolve import check_options
 from medanon.profile.selectors import Selector, SelectorError, parse_selector
-from medanon.profile.toml_lines import LineLocator
 from medanon.profile.values import action_problem, check_replacement
 
 if TYPE_CHECKING:
@@ -384,6 +383,9 @@ class _Parser:
     """Checks one recipe text, turning each problem into a RecipeError with its line."""
 
     def __init__(self, text: str, source: str) -> None:
+        # Parsing only: the default recipe (every plain ``medanon run``) never needs it.
+        from medanon.profile.toml_lines import LineLocator
+
         self.text = text
         self.source = source
         self.lines = LineLocator(text)
@@ -397,14 +399,14 @@ class _Parser:
     def parse(self) -> Recipe:
         import tomllib
 
-        try:
-            data = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as exc:
-            raise self._syntax_error(str(exc)) from None
         from pydantic import ValidationError  # a file to check: only now is pydantic needed
 
         from medanon.profile.recipe_file import RecipeFile
 
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise self._syntax_error(str(exc)) from None
         try:
             document = RecipeFile.model_validate(data)
         except ValidationError as exc:

@@ -16,13 +16,11 @@ fingerprint, so that ``PatientAge`` and ``"(0010,1010)"`` are the same recipe):
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from medanon.profile.generate import mask_for_pattern
 from medanon.profile.model import PrivateKey
 
 SelectorKind = Literal["tag", "mask", "private"]
@@ -98,6 +96,8 @@ def _all_keywords() -> tuple[str, ...]:
 
 
 def _suggest(keyword: str) -> str:
+    import difflib  # only for a misspelt keyword
+
     close = difflib.get_close_matches(keyword, _all_keywords(), n=1, cutoff=0.8)
     return f" (did you mean {close[0]}?)" if close else ""
 
@@ -160,6 +160,8 @@ def parse_selector(key: str) -> Selector:
             raise SelectorError(
                 f"group {group} is private (odd): name it by creator, e.g. (gggg,xxee)@CREATOR"
             )
+        from medanon.profile.generate import mask_for_pattern  # the generator's, on demand
+
         mask, value = mask_for_pattern(group, element)
         vr = vm = keyword = None
         if "X" not in element:

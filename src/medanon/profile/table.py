@@ -11,18 +11,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from medanon.errors import InputError
-from medanon.profile.generate import (
+from medanon.profile.model import Option, PrivateKey
+from medanon.profile.tablefiles import (
     BASIC_CODES,
     FORMAT_VERSION,
     OPTION_CODES,
     SAFE_PRIVATE_OUTPUT,
     TABLE_OUTPUT,
+    read_data_text,
 )
-from medanon.profile.model import Option, PrivateKey
 
 EntryKind = Literal["tag", "mask", "private"]
 
@@ -101,9 +101,8 @@ class SafePrivateEntry:
 
 
 def _load_document(name: str) -> list[dict[str, Any]]:
-    resource = resources.files("medanon.profile").joinpath("data", name)
     try:
-        document = json.loads(resource.read_text(encoding="utf-8"))
+        document = json.loads(read_data_text(name))
     except (OSError, ValueError) as exc:
         raise InputError(f"package data file {name} is missing or unreadable: {exc}") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT_VERSION:
