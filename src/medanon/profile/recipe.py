@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 from medanon.errors import ConfigurationError, RecipeError
 from medanon.profile.model import Action, Mode, Option
 from medanon.profile.resolve import check_options
-from medanon.profile.selectors import Selector, SelectorError, parse_selector
-from medanon.profile.values import action_problem, check_replacement
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+
+    from medanon.profile.selectors import Selector
 
 RECIPE_FORMAT = "medanon-recipe/1"
 DEFAULT_OPTIONS: tuple[Option, ...] = (Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,)
@@ -52,6 +52,8 @@ def _override_problem(
     selector: Selector, action: Action, value: str | int | float | None
 ) -> str | None:
     """Why an override is unusable, or None. Shared by the TOML parser and the model."""
+    from medanon.profile.values import action_problem, check_replacement
+
     if selector.kind == "private" and action not in PRIVATE_ACTIONS:
         return "a private attribute can only be kept, removed or emptied"
     if selector.kind != "private":
@@ -236,6 +238,8 @@ class AttributeOverride(_FrozenModel):
 
     @staticmethod
     def _problem(key: str, action: Action, value: str | None) -> str | None:
+        from medanon.profile.selectors import SelectorError, parse_selector
+
         try:
             selector = parse_selector(key)
         except SelectorError as exc:
@@ -250,6 +254,8 @@ class AttributeOverride(_FrozenModel):
     @property
     def selector(self) -> Selector:
         """The resolved key (tag, mask or private attribute)."""
+        from medanon.profile.selectors import parse_selector
+
         return parse_selector(self.key)
 
 
@@ -383,7 +389,8 @@ class _Parser:
     """Checks one recipe text, turning each problem into a RecipeError with its line."""
 
     def __init__(self, text: str, source: str) -> None:
-        # Parsing only: the default recipe (every plain ``medanon run``) never needs it.
+        # Overrides and recipe text need these; the default recipe (every plain
+        # ``medanon run``, reruns included) does not, and does not load them.
         from medanon.profile.toml_lines import LineLocator
 
         self.text = text
@@ -474,6 +481,9 @@ class _Parser:
         return tuple(self._override(key, spec, seen) for key, spec in table.items())
 
     def _override(self, key: str, spec: Any, seen: dict[str, str]) -> AttributeOverride:
+        from medanon.profile.selectors import SelectorError, parse_selector
+        from medanon.profile.values import check_replacement
+
         path = ("attributes", key)
         bare = re.fullmatch(r"[A-Za-z0-9_-]+", key)
         name = f"attributes.{key}" if bare else f'attributes."{key}"'

@@ -113,10 +113,15 @@ def _load_document(name: str) -> list[dict[str, Any]]:
     return rows
 
 
+#: Each option with its value, looked up once: ``Option.value`` is slow to read, and every
+#: run reads the whole table (about 600 rows) before its first file, reruns included.
+_OPTION_VALUES = tuple((option, option.value) for option in Option)
+
+
 def _entry(row: dict[str, Any]) -> TableEntry:
     basic = row["basic"]
     cells = row["options"]
-    if basic not in BASIC_CODES or any(code not in OPTION_CODES for code in cells.values()):
+    if basic not in BASIC_CODES or not OPTION_CODES.issuperset(cells.values()):
         raise InputError(f"{TABLE_OUTPUT}: row {row['tag_text']} has an unknown action code")
     return TableEntry(
         name=row["name"],
@@ -131,8 +136,8 @@ def _entry(row: dict[str, Any]) -> TableEntry:
         std_comp_iod=row["std_comp_iod"],
         basic=basic,
         option_cells=tuple(
-            (option, cells[option.value]) for option in Option if option.value in cells
-        ),
+            (option, cells[value]) for option, value in _OPTION_VALUES if value in cells
+        ) if cells else (),
     )
 
 
