@@ -10,7 +10,7 @@ result is the same bytes pydicom's own writer produces, several times faster.
 from __future__ import annotations
 
 import struct
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -69,34 +69,42 @@ def _meta_element(element: int, vr: str, value: bytes) -> bytes:
 def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
                    parent_encodings: str | list[str] = "ISO_IR 6") -> bytes:
     """The encoded elements of ``dataset`` in tag order (group lengths left out)."""
-    endian = "<" if little_endian else ">"
-    short_header = struct.Struct(endian + "HH2sH")
-    long_header = struct.Struct(endian + "HH2s2xL")
-    implicit_header = struct.Struct(endian + "HHL")
+    short_header, long_header, implicit_header, delimiter = _HEADERS[little_endian]
     encodings = peek(dataset, "SpecificCharacterSet") or parent_encodings
     chunks: list[bytes] = []
-    # items() hands out the stored elements as they are: raw ones stay raw.
-    for tag, element in sorted(dataset.items(), key=_tag_order):
+    stored = dataset._dict  # the stored elements as they are: raw ones stay raw
+    # Plain int tags sort in C (pydicom's tag type compares in Python); tags are unique,
+    # so the elements themselves are never compared.
+    for tag, element in sorted(zip(map(int, stored.keys()), stored.values(), strict=True)):
         group, number = tag >> 16, tag & 0xFFFF
         if number == 0 and group > 6:
             continue
-        if isinstance(element, RawDataElement) and element.is_implicit_VR == implicit_vr \
-                and element.is_little_endian == little_endian and element.value is not None \
-                and (implicit_vr or element.VR):
-            vr = str(element.VR)
-            if implicit_vr:
-                chunks.append(implicit_header.pack(group, number, element.length))
-            elif vr in LONG_LENGTH_VR_NAMES:
-                chunks.append(long_header.pack(group, number, vr.encode(), element.length))
-            else:
-                chunks.append(short_header.pack(group, number, vr.encode(), element.length))
-            chunks.append(element.value)
-            if element.length == UNDEFINED:
-                chunks.append(struct.pack(endian + "HHL", 0xFFFE, 0xE0DD, 0))
-            continue
-        if isinstance(element, DataElement) and element.VR == "SQ":
+        if isinstance(element, RawDataElement):
+            if element.is_implicit_VR == implicit_vr and element.is_little_endian == \
+                    little_endian and element.value is not None and (implicit_vr or element.VR):
+                if implicit_vr:
+                    chunks.append(implicit_header.pack(group, number, element.length))
+                else:
+                    vr_bytes, long = _vr_bytes(element.VR)
+                    header = long_header if long else short_header
+                    chunks.append(header.pack(group, number, vr_bytes, element.length))
+                chunks.append(element.value)
+                if element.length == UNDEFINED:
+                    chunks.append(delimiter)
+                continue
+        elif element.VR == "SQ":
             chunks.append(_encode_sequence(element, implicit_vr, little_endian, encodings))
             continue
+        else:
+            body = _simple_body(element, little_endian)
+            if body is not None:
+                if implicit_vr:
+                    chunks.append(implicit_header.pack(group, number, len(body)))
+                else:
+                    chunks.append(short_header.pack(group, number, _vr_bytes(element.VR)[0],
+                                                    len(body)))
+                chunks.append(body)
+                continue
         buffer = DicomBytesIO()
         buffer.is_implicit_VR = implicit_vr
         buffer.is_little_endian = little_endian
@@ -106,8 +114,39 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
     return b"".join(chunks)
 
 
-def _tag_order(item: tuple[Any, Any]) -> int:
-    return int(item[0])  # a plain int sorts in C; pydicom's tag type compares in Python
+_HEADERS = {little: (struct.Struct(endian + "HH2sH"), struct.Struct(endian + "HH2s2xL"),
+                     struct.Struct(endian + "HHL"),
+                     struct.pack(endian + "HHL", 0xFFFE, 0xE0DD, 0))
+            for little, endian in ((True, "<"), (False, ">"))}
+_VR_BYTES: dict[str | None, tuple[bytes, bool]] = {}
+
+
+def _vr_bytes(vr: str | None) -> tuple[bytes, bool]:
+    """The VR as written, and whether its header has the long (32-bit) length form."""
+    known = _VR_BYTES.get(vr)
+    if known is None:
+        known = _VR_BYTES[vr] = (str(vr).encode("ascii"), vr in LONG_LENGTH_VR_NAMES)
+    return known
+
+
+def _simple_body(element: DataElement, little_endian: bool) -> bytes | None:
+    """The value bytes pydicom writes for the simplest decoded elements, or None.
+
+    The reader's side effects leave a couple of elements decoded in every file (the
+    Specific Character Set, the Pixel Representation); going through pydicom's writer
+    for them costs more than the rest of the header. A single US number and a single
+    ASCII code string are written here exactly as ``write_numbers`` and ``write_string``
+    write them; everything else returns None and goes through pydicom.
+    """
+    if element.is_undefined_length:
+        return None
+    vr, value = element.VR, element.value
+    if vr == "US" and type(value) is int and 0 <= value <= 0xFFFF:
+        return value.to_bytes(2, "little" if little_endian else "big")
+    if vr == "CS" and type(value) is str and value.isascii() and len(value) < 0xFFF0:
+        data = value.encode("ascii")
+        return data + b" " if len(data) % 2 else data
+    return None
 
 
 def _encode_sequence(element: DataElement, implicit_vr: bool, little_endian: bool,
