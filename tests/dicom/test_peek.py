@@ -7,7 +7,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.peek import stored_uid
+from medanon.dicom.encode import encode_dataset
+from medanon.dicom.peek import patient_name_text, peek, stored_charset, stored_uid
 
 SOP_INSTANCE = BaseTag(0x00080018)
 
@@ -37,3 +38,50 @@ def test_other_forms_are_left_to_pydicom() -> None:
     decoded = Dataset()
     decoded.SOPInstanceUID = "1.2.3"
     assert stored_uid(decoded, "SOPInstanceUID") is None
+
+
+NAMES = [b"DOE^JOHN", b"DOE^JOHN ", b"A^^^", b" LEAD", b"A  B ", b"X^Y^^DR\x00", b"=", b"A^B=C^D",
+         b"A\\B", b"", b"\xc9COLE^A"]
+CHARSETS = [None, b"ISO_IR 100", b"ISO_IR 100  ", b"ISO_IR 192", b"ISO_IR 6", b"ISO 2022 IR 87",
+            b"GB18030 ", b"\\ISO 2022 IR 100", b""]
+
+
+def _named(name: bytes, charset: bytes | None) -> Dataset:
+    dataset = Dataset()
+    if charset is not None:
+        tag = BaseTag(0x00080005)
+        dataset[tag] = RawDataElement(tag, "CS", len(charset), charset, 0, False, True)
+    tag = BaseTag(0x00100010)
+    dataset[tag] = RawDataElement(tag, "PN", len(name), name, 0, False, True)
+    return dataset
+
+
+def _pydicom_way(dataset: Dataset) -> str | Exception:
+    try:
+        return str(peek(dataset, "PatientName", "") or "")
+    except Exception as exc:  # pydicom fails on some names in some character sets
+        return exc
+
+
+@pytest.mark.parametrize("charset", CHARSETS)
+@pytest.mark.parametrize("name", NAMES)
+def test_patient_names_read_as_pydicom_reads_them(name: bytes, charset: bytes | None) -> None:
+    ours, theirs = _named(name, charset), _named(name, charset)
+    expected = _pydicom_way(theirs)
+    if isinstance(expected, Exception):
+        with pytest.raises(type(expected)):
+            patient_name_text(ours)
+        return
+    assert patient_name_text(ours) == expected
+    # Whatever pydicom decoded in place on the way, the bytes written are the same.
+    assert encode_dataset(ours, implicit_vr=False, little_endian=True) == \
+        encode_dataset(theirs, implicit_vr=False, little_endian=True)
+
+
+@pytest.mark.parametrize("charset", CHARSETS)
+def test_raw_character_sets_are_read_only_when_canonical(charset: bytes | None) -> None:
+    dataset = _named(b"", charset)
+    text = stored_charset(dataset)
+    if text is not None:
+        assert text == peek(dataset, "SpecificCharacterSet")
+        assert charset == (text.encode() + b" " if len(text) % 2 else text.encode())

@@ -18,7 +18,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 
 from medanon.dicom.encoding import LONG_LENGTH_VR_NAMES, UNDEFINED
-from medanon.dicom.peek import peek
+from medanon.dicom.peek import peek, stored_charset
 
 PREAMBLE = bytes(128) + b"DICM"
 
@@ -70,7 +70,9 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
                    parent_encodings: str | list[str] = "ISO_IR 6") -> bytes:
     """The encoded elements of ``dataset`` in tag order (group lengths left out)."""
     short_header, long_header, implicit_header, delimiter = _HEADERS[little_endian]
-    encodings = peek(dataset, "SpecificCharacterSet") or parent_encodings
+    charset = stored_charset(dataset)  # read off the bytes, the element left raw
+    encodings = (peek(dataset, "SpecificCharacterSet") if charset is None else charset) \
+        or parent_encodings
     chunks: list[bytes] = []
     stored = dataset._dict  # the stored elements as they are: raw ones stay raw
     # Plain int tags sort in C (pydicom's tag type compares in Python); tags are unique,

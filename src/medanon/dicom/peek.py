@@ -64,3 +64,58 @@ def stored_uid(dataset: Dataset, keyword: str) -> str | None:
     if (text + b"\x00" if len(text) % 2 else text) != value:
         return None
     return text.decode("ascii")
+
+
+CHARSET = BaseTag(0x00080005)
+PATIENT_NAME = BaseTag(0x00100010)
+# Character sets in which plain ASCII person names decode and encode as themselves.
+PLAIN_CHARSETS = frozenset({"", "ISO_IR 6", "ISO_IR 100", "ISO_IR 101", "ISO_IR 109",
+                            "ISO_IR 110", "ISO_IR 144", "ISO_IR 127", "ISO_IR 126",
+                            "ISO_IR 138", "ISO_IR 148", "ISO_IR 203", "ISO_IR 166",
+                            "ISO_IR 192"})
+
+
+def patient_name_text(dataset: Dataset) -> str:
+    """``str(peek(dataset, "PatientName", "") or "")``, off the raw bytes where it can be.
+
+    pydicom decodes a person name through the dataset's character set, decoding the
+    Specific Character Set element in place on the way. A name of plain ASCII, without
+    component groups, in a single-byte or UTF-8 character set reads as its own bytes,
+    and a character set whose bytes are already what pydicom would write back needs no
+    decoding to leave the output the same. Anything else goes through pydicom.
+    """
+    element = dataset._dict.get(PATIENT_NAME)
+    if isinstance(element, RawDataElement) and element.VR in ("PN", None) \
+            and isinstance(element.value, bytes) and _plain_charset(dataset):
+        value = element.value
+        if value.isascii() and not any(mark in value for mark in (b"=", b"\\", b"\x1b")):
+            return value.rstrip(b"\x00 ").decode("ascii")
+    return str(peek(dataset, "PatientName", "") or "")
+
+
+def _plain_charset(dataset: Dataset) -> bool:
+    """True when the character set is a plain one and decoding it would change nothing."""
+    element = dataset._dict.get(CHARSET)
+    if element is None:
+        return True
+    if isinstance(element, DataElement):
+        return isinstance(element.value, str) and element.value in PLAIN_CHARSETS
+    return stored_charset(dataset) in PLAIN_CHARSETS
+
+
+def stored_charset(dataset: Dataset) -> str | None:
+    """The Specific Character Set of a raw element that decoding would leave unchanged.
+
+    A single plain-ASCII value whose bytes are exactly what pydicom writes for it (one
+    space of padding at most) reads as its own text, and left raw it is copied with the
+    very bytes pydicom would write. None otherwise (absent, decoded, or anything else).
+    """
+    element = dataset._dict.get(CHARSET)
+    if not isinstance(element, RawDataElement) or element.VR not in ("CS", None):
+        return None
+    value = element.value
+    if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
+            or b"\\" in value:
+        return None
+    text = value.rstrip(b" \x00")
+    return text.decode("ascii") if (text + b" " if len(text) % 2 else text) == value else None

@@ -68,8 +68,9 @@ def decode_sequence(raw: RawDataElement, parent: Dataset) -> DataElement | None:
         return None
     element = DataElement(raw.tag, vr, sequence, raw.value_tell,
                           raw.length == UNDEFINED, already_converted=True)
-    parent[raw.tag] = element  # as pydicom's __getitem__ stores it (private creator and all)
-    parent._set_pixel_representation(element)
+    # Stored as pydicom's __getitem__ stores it: __setitem__ fills in the private creator
+    # and passes the pixel representation down to the items.
+    parent[raw.tag] = element
     return element
 
 

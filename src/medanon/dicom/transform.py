@@ -27,7 +27,7 @@ from medanon.dicom.clean import IdentifyingTerms, identifying_terms
 from medanon.dicom.datasets import new_dataset
 from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
 from medanon.dicom.dummies import dummy_value
-from medanon.dicom.peek import peek, peek_text
+from medanon.dicom.peek import patient_name_text, peek_text
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.private import private_rules
 from medanon.dicom.pseudonyms import (
@@ -131,7 +131,7 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         key=key,
         identity=identity,
         pseudonym=pseudonym,
-        original_patient_name=str(peek(dataset, "PatientName", "") or ""),
+        original_patient_name=patient_name_text(dataset),
         offset_days=date_offset_days(key, identity),
         source=dataset,
         review=[],
@@ -388,7 +388,8 @@ def _pseudonym(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
 
 def _text_pseudonym(text: str, vr: str, tag: int, ctx: _Context) -> str:
     if tag == PATIENT_ID:
-        return patient_pseudonym(ctx.key, "id:" + text)
+        identity = "id:" + text
+        return ctx.pseudonym if identity == ctx.identity else patient_pseudonym(ctx.key, identity)
     if tag == PATIENT_NAME:
         if text == ctx.original_patient_name:
             return ctx.pseudonym
