@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.datasets import new_dataset
+from medanon.dicom.datasets import new_dataset, new_file_meta
 
 
 def _elements() -> dict[BaseTag, RawDataElement]:
@@ -38,3 +38,12 @@ def test_no_mutable_member_is_shared() -> None:
     first.PatientID = "X"  # goes into first only
     first._private_blocks[(9, "X")] = None  # type: ignore[index]
     assert "PatientID" not in second and not second._private_blocks
+
+
+def test_file_meta_state_matches_the_constructor() -> None:
+    tag = BaseTag(0x00020010)
+    elements = {tag: RawDataElement(tag, "UI", 4, b"1.2\x00", 0, False, True)}
+    ours = new_file_meta(elements)
+    assert type(ours) is FileMetaDataset
+    assert vars(ours) == vars(FileMetaDataset(dict(elements)))
+    assert ours._private_blocks is not new_file_meta({})._private_blocks

@@ -14,7 +14,7 @@ from collections.abc import MutableMapping, MutableSequence
 from typing import Any
 
 from pydicom.dataelem import DataElement, RawDataElement
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
 Elements = MutableMapping[BaseTag, DataElement | RawDataElement]
@@ -55,3 +55,20 @@ def new_dataset(elements: Elements, *, implicit_vr: bool | None = None,
     dataset = Dataset.__new__(Dataset)
     vars(dataset).update(state)
     return dataset
+
+
+def new_file_meta(elements: Elements) -> FileMetaDataset:
+    """The same as ``FileMetaDataset(elements)`` for group 2 elements, faster.
+
+    A file meta dataset holds the state of a plain dataset (its constructor only adds a
+    check that every element is of group 2, which the caller guarantees).
+    """
+    if any(tag >> 16 != 2 for tag in elements):
+        raise ValueError("file meta information holds group 2 elements only")
+    state = dict(_TEMPLATE or _template())
+    for name in _MUTABLE:
+        state[name] = state[name].copy()
+    state["_dict"] = elements
+    meta = FileMetaDataset.__new__(FileMetaDataset)
+    vars(meta).update(state)
+    return meta

@@ -18,8 +18,14 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.datasets import new_dataset
-from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
+from medanon.dicom.datasets import new_dataset, new_file_meta
+from medanon.dicom.encoding import (
+    KNOWN_VRS,
+    LONG_LENGTH_VR_NAMES,
+    LONG_LENGTH_VRS,
+    PIXEL_TAGS,
+    UNDEFINED,
+)
 from medanon.dicom.structure import Walker
 from medanon.errors import InputError
 
@@ -61,7 +67,7 @@ def _parse(data: bytes, size: int) -> FastHeader:
     if len(data) < 132 or data[128:132] != b"DICM":
         raise _NeedGeneralReader
     meta_elements, position = _meta(data)
-    meta = FileMetaDataset(meta_elements)
+    meta = new_file_meta(meta_elements)
     syntax_element = meta_elements.get(BaseTag(0x00020010))
     if not isinstance(syntax_element, RawDataElement) or not isinstance(syntax_element.value,
                                                                         bytes):
@@ -113,31 +119,32 @@ def _data_set(data: bytes, position: int, size: int, implicit: bool
     elements: dict[BaseTag, Element] = {}
     walker = Walker(data, "<")
     end_of_data = len(data)
+    vr_text: str | None = None
     while position < end_of_data:
         if position + 8 > end_of_data:
             raise InputError("truncated file: it ends inside a data element")
-        group, number = struct.unpack_from("<HH", data, position)
+        if implicit:
+            group, number, length = _IMPLICIT.unpack_from(data, position)
+        else:
+            group, number, vr, length = _EXPLICIT.unpack_from(data, position)
         tag_int = group << 16 | number
         if tag_int in PIXEL_TAGS:
             return elements, position
         if group == 0xFFFE:
             raise InputError("malformed file: an item tag outside a sequence")
         if implicit:
-            (length,) = struct.unpack_from("<L", data, position + 4)
-            header, vr_text = 8, None
+            header = 8
         else:
-            vr = data[position + 4:position + 6]
-            if vr not in KNOWN_VRS or vr == b"UN":
-                raise _NeedGeneralReader  # pydicom replaces UN with the dictionary VR
-            if vr in LONG_LENGTH_VRS:
+            vr_text = _VR_TEXT.get(vr)
+            if vr_text is None:
+                raise _NeedGeneralReader  # unknown, or UN (pydicom gives the dictionary VR)
+            if vr_text in LONG_LENGTH_VR_NAMES:
                 if position + 12 > end_of_data:
                     raise InputError("truncated file: it ends inside a data element")
-                (length,) = struct.unpack_from("<L", data, position + 8)
+                (length,) = _LONG.unpack_from(data, position + 8)
                 header = 12
             else:
-                (length,) = struct.unpack_from("<H", data, position + 6)
                 header = 8
-            vr_text = vr.decode()
         start = position + header
         if length == UNDEFINED:
             if not implicit and vr_text != "SQ":
@@ -150,9 +157,18 @@ def _data_set(data: bytes, position: int, size: int, implicit: bool
                 raise InputError("truncated file: it ends inside a data element")
             value = data[start:end]
         tag = BaseTag(tag_int)
-        elements[tag] = RawDataElement(tag, vr_text, length, value, start, implicit, True, True,
-                                       False)
+        elements[tag] = _new_tuple(RawDataElement, (tag, vr_text, length, value, start,
+                                                    implicit, True, True, False))
         position = end
     if len(data) < size:
         raise _NeedGeneralReader  # the header goes on past the buffer
     return elements, None
+
+
+_IMPLICIT = struct.Struct("<HHL")
+_EXPLICIT = struct.Struct("<HH2sH")
+_LONG = struct.Struct("<L")
+# The VRs read here, as the text pydicom keeps (UN is left to pydicom: it looks the VR up).
+_VR_TEXT = {vr: vr.decode("ascii") for vr in KNOWN_VRS if vr != b"UN"}
+# RawDataElement is a named tuple: building it as a tuple skips its Python-level __new__.
+_new_tuple = tuple.__new__
