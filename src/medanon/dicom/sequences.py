@@ -29,6 +29,7 @@ from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, UNDEFINED
 
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 CHARSET = 0x00080005
+PIXEL_REPRESENTATION = BaseTag(0x00280103)
 MAX_DEPTH = 64
 _HEADER = struct.Struct("<HHL")
 _TAG = struct.Struct("<HH")
@@ -68,10 +69,27 @@ def decode_sequence(raw: RawDataElement, parent: Dataset) -> DataElement | None:
         return None
     element = DataElement(raw.tag, vr, sequence, raw.value_tell,
                           raw.length == UNDEFINED, already_converted=True)
+    _decode_pixel_representation(parent)
     # Stored as pydicom's __getitem__ stores it: __setitem__ fills in the private creator
     # and passes the pixel representation down to the items.
     parent[raw.tag] = element
     return element
+
+
+def _decode_pixel_representation(parent: Dataset) -> None:
+    """Decode a raw Pixel Representation in place, as pydicom does when a sequence is stored.
+
+    pydicom reads it to pass it down to the sequence items, through its general element
+    decoding; a single little-endian US number is decoded here into the same element.
+    """
+    raw = parent._dict.get(PIXEL_REPRESENTATION)
+    if not isinstance(raw, RawDataElement) or raw.VR not in ("US", None) or raw.length != 2 \
+            or not raw.is_little_endian or not isinstance(raw.value, bytes) \
+            or len(raw.value) != 2:
+        return  # decoded already, or pydicom's to decode
+    parent._dict[PIXEL_REPRESENTATION] = DataElement(
+        PIXEL_REPRESENTATION, "US", int.from_bytes(raw.value, "little"), raw.value_tell, False,
+        already_converted=True)
 
 
 class _Decoder:

@@ -86,14 +86,13 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
     """
     if "SOPClassUID" not in dataset or "SOPInstanceUID" not in dataset:
         raise DeidentificationError("the dataset has no SOP Class UID or SOP Instance UID")
-    target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
-    sop_class = stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID)
-    sop_instance = stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID)
-    meta = encode_file_meta(sop_class, sop_instance, transfer_syntax, IMPLEMENTATION_CLASS_UID,
-                            IMPLEMENTATION_VERSION)
     try:
-        with open(temp, "wb") as out:
+        with _create(temp) as out:
+            sop_class = stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID)
+            sop_instance = stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID)
+            meta = encode_file_meta(sop_class, sop_instance, transfer_syntax,
+                                    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
             write_part10(out, meta, dataset,
                          implicit_vr=transfer_syntax == IMPLICIT_LITTLE,
                          little_endian=transfer_syntax != EXPLICIT_BIG)
@@ -112,6 +111,20 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
     return temp
 
 
+def _create(path: Path) -> BinaryIO:
+    """Open a new file for writing, making its folder only when the open says it must.
+
+    Most outputs go into a folder that earlier files of the series already made; asking
+    for it again on every file costs a failing system call and a Python exception. When
+    the open fails for any reason, the folder is made (or the reason raised) as before.
+    """
+    try:
+        return open(path, "wb")
+    except OSError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "wb")
+
+
 def publish(temp: Path, target: Path) -> tuple[Published, str | None]:
     """Move ``temp`` to ``target``, settling a clash of names the same way every time.
 
@@ -123,10 +136,12 @@ def publish(temp: Path, target: Path) -> tuple[Published, str | None]:
     the candidate's digest.
     """
     lock = os.open(target.parent, os.O_RDONLY)
+    moved = False
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.exists():
             os.replace(temp, target)
+            moved = True  # nothing left to remove (unlinking a missing file raises inside)
             return Published.CREATED, None
         if _same_bytes(temp, target):
             return Published.IDENTICAL, None
@@ -136,7 +151,8 @@ def publish(temp: Path, target: Path) -> tuple[Published, str | None]:
             return Published.REPLACED, mine
         return Published.LOST, mine
     finally:
-        temp.unlink(missing_ok=True)
+        if not moved:
+            temp.unlink(missing_ok=True)
         os.close(lock)
 
 
