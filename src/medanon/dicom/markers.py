@@ -88,8 +88,9 @@ def mark(dataset: Dataset, previous: Dataset, options: frozenset[Option], mode: 
     earlier_codes = peek(previous, "DeidentificationMethodCodeSequence")
     if not earlier_methods and not earlier_codes:
         implicit, little = dataset.original_encoding
+        stored = dataset._dict  # public raw elements: all that __setitem__ would do
         for element in _fresh_markers(options, mode, bool(implicit), little is not False):
-            dataset[element.tag] = element  # the same for every file of a run: built once
+            stored[element.tag] = element  # the same for every file of a run: built once
         return
     methods: list[str] = []
     if earlier_methods:

@@ -16,10 +16,23 @@ from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
 
+def _tag(keyword: str) -> BaseTag | None:
+    """The tag of a keyword, looked up once (pydicom's Tag() conversion costs more)."""
+    try:
+        return _TAGS[keyword]
+    except KeyError:
+        tag = tag_for_keyword(keyword)
+        _TAGS[keyword] = found = None if tag is None else BaseTag(tag)
+        return found
+
+
+_TAGS: dict[str, BaseTag | None] = {}
+
+
 def peek(dataset: Dataset, keyword: str, default: Any = None) -> Any:
     """The value of ``keyword`` in ``dataset`` (decoded), or ``default`` when absent."""
-    tag = tag_for_keyword(keyword)
-    if tag is None or tag not in dataset:
+    tag = _tag(keyword)
+    if tag is None or tag not in dataset._dict:
         return default
     element = dataset.get_item(tag)
     if isinstance(element, RawDataElement):
@@ -34,8 +47,8 @@ def peek_text(dataset: Dataset, keyword: str) -> str:
     Plain ASCII (no ISO 2022 escape) reads the same in every character set, so such raw
     bytes are decoded directly; anything else goes through pydicom.
     """
-    tag = tag_for_keyword(keyword)
-    element = dataset.get_item(tag) if tag is not None and tag in dataset else None
+    tag = _tag(keyword)
+    element = dataset._dict.get(tag) if tag is not None else None
     if isinstance(element, RawDataElement) and isinstance(element.value, bytes) \
             and element.value.isascii() and b"\x1b" not in element.value:
         return element.value.decode("ascii").strip(" \x00")
@@ -52,8 +65,8 @@ def stored_uid(dataset: Dataset, keyword: str) -> str | None:
     changes nothing: the text is read off the bytes and the element stays raw, to be
     copied as it is. Anything else returns None and takes pydicom's way.
     """
-    tag = tag_for_keyword(keyword)
-    element = dataset._dict.get(BaseTag(tag)) if tag is not None else None
+    tag = _tag(keyword)
+    element = dataset._dict.get(tag) if tag is not None else None
     if isinstance(element, DataElement) or element is None or element.VR not in ("UI", None):
         return None
     value = element.value

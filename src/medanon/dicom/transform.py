@@ -174,8 +174,11 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
                 rule = _unnamed_rule(raw, dataset, ctx)
                 if rule is None:
                     continue
-        if rule.action is Action.KEEP and raw.VR not in _NOT_PLAIN_KEEP:
+        action = rule.action
+        if action is Action.KEEP and raw.VR not in _NOT_PLAIN_KEEP:
             elements[tag] = raw  # the common case, copied byte for byte
+            continue
+        if action is Action.REMOVE:
             continue
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
