@@ -50,17 +50,20 @@ def private_rules(dataset: Dataset, ruleset: Ruleset) -> dict[int, Rule]:
 
     Returns the surviving data elements and the creator elements that reserve their blocks.
     """
+    private = [tag for tag in dataset.keys() if tag & 0x10000]  # odd groups; most have none
+    if not private:
+        return {}
     creators: dict[tuple[int, int], str] = {}
-    for tag in dataset.keys():
+    for tag in private:
         group, element = tag >> 16, tag & 0xFFFF
-        if group % 2 == 1 and 0x0010 <= element <= 0x00FF:
+        if 0x0010 <= element <= 0x00FF:
             creators[(group, element)] = _creator_text(dataset, tag)
 
     survivors: dict[int, Rule] = {}
     used_blocks: set[tuple[int, int]] = set()
-    for tag in dataset.keys():
+    for tag in private:
         group, element = tag >> 16, tag & 0xFFFF
-        if group % 2 == 0 or element < 0x1000:
+        if element < 0x1000:
             continue
         block = element >> 8
         creator = creators.get((group, block))

@@ -71,8 +71,13 @@ def decode_sequence(raw: RawDataElement, parent: Dataset) -> DataElement | None:
                           raw.length == UNDEFINED, already_converted=True)
     _decode_pixel_representation(parent)
     # Stored as pydicom's __getitem__ stores it: __setitem__ fills in the private creator
-    # and passes the pixel representation down to the items.
-    parent[raw.tag] = element
+    # and passes the pixel representation down to the items. For a public tag the
+    # creator part does nothing, so its two steps are taken directly.
+    if raw.tag >> 16 & 1:
+        parent[raw.tag] = element
+    else:
+        parent._dict[raw.tag] = element
+        parent._set_pixel_representation(element)
     return element
 
 
