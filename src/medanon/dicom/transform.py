@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from pydicom.datadict import dictionary_VR, keyword_for_tag
@@ -175,10 +176,10 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
                 if rule is None:
                     continue
         action = rule.action
-        if action is Action.KEEP and raw.VR not in _NOT_PLAIN_KEEP:
+        if action is _KEEP and raw.VR not in _NOT_PLAIN_KEEP:
             elements[tag] = raw  # the common case, copied byte for byte
             continue
-        if action is Action.REMOVE:
+        if action is _REMOVE:
             continue
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
@@ -198,6 +199,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
 # KEEP on these needs more than a copy (a sequence is recursed, a person name is checked;
 # an element without a known VR is looked up first).
 _NOT_PLAIN_KEEP = frozenset({"SQ", "PN", None})
+_KEEP, _REMOVE = Action.KEEP, Action.REMOVE  # module globals: no enum attribute lookups
 _KEEP_UNNAMED = Rule(Action.KEEP, "blacklist:unnamed")
 _PN_SAFETY_NET = Rule(Action.PSEUDONYM, "safety-net:person-name")
 _UID_SAFETY_NET = Rule(Action.REMAP_UID, "safety-net:uid")
@@ -319,8 +321,12 @@ def _raw(raw: RawDataElement, vr: str, value: bytes) -> RawDataElement:
     """A raw element carrying new bytes, padded to even length as PS3.5 requires."""
     if len(value) % 2:
         value += b"\x00" if vr == "UI" else b" "
-    return RawDataElement(raw.tag, vr, len(value), value, 0, raw.is_implicit_VR,
-                          raw.is_little_endian, True, False)
+    return _new_tuple(RawDataElement, (raw.tag, vr, len(value), value, 0, raw.is_implicit_VR,
+                                       raw.is_little_endian, True, False))
+
+
+# RawDataElement is a named tuple: building it as a tuple skips its Python-level __new__.
+_new_tuple = tuple.__new__
 
 
 def _inner_context(ctx: _Context, action: Action, tag: int) -> _Context:
@@ -397,7 +403,13 @@ def _text_pseudonym(text: str, vr: str, tag: int, ctx: _Context) -> str:
         if text == ctx.original_patient_name:
             return ctx.pseudonym
         return patient_pseudonym(ctx.key, f"name:{text}|")
-    return value_pseudonym(ctx.key, keyword_for_tag(tag) or f"{tag:08X}", text, vr)
+    return _value_pseudonym(ctx.key.material, tag, text, vr)
+
+
+@lru_cache(maxsize=1024)
+def _value_pseudonym(material: bytes, tag: int, text: str, vr: str) -> str:
+    """A value pseudonym, cached: staff names and the like recur in every file of a study."""
+    return value_pseudonym(SecretKey(material), keyword_for_tag(tag) or f"{tag:08X}", text, vr)
 
 
 def _hash(value: Any, vr: str, tag: int, ctx: _Context) -> Any:
