@@ -126,14 +126,14 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         raise DeidentificationError(reason)
 
     identity = patient_identity(dataset)
-    pseudonym = patient_pseudonym(key, identity)
+    pseudonym, offset_days = _patient_keys(key.material, identity)
     ctx = _Context(
         ruleset=ruleset,
         key=key,
         identity=identity,
         pseudonym=pseudonym,
         original_patient_name=patient_name_text(dataset),
-        offset_days=date_offset_days(key, identity),
+        offset_days=offset_days,
         source=dataset,
         review=[],
         encoding=dataset.original_encoding,
@@ -143,6 +143,13 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         out[tag] = DataElement(tag, dictionary_VR(tag), value)
     markers.mark(out, dataset, ruleset.options, ruleset.mode)
     return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review))
+
+
+@lru_cache(maxsize=256)
+def _patient_keys(material: bytes, identity: str) -> tuple[str, int]:
+    """A patient's pseudonym and date offset, cached: a patient's files come together."""
+    key = SecretKey(material)
+    return patient_pseudonym(key, identity), date_offset_days(key, identity)
 
 
 def _vr_of(element: DataElement | RawDataElement) -> str:
