@@ -75,12 +75,15 @@ def read_instance(path: Path) -> SourceInstance:
         raise InputError("empty file")
     try:
         with open(path, "rb") as handle:
-            fast = read_header_fast(handle.read(BUFFER), size)
+            # No more than the file holds: asking for more costs a read that finds the end.
+            data = handle.read(min(size, BUFFER))
+            fast = read_header_fast(data, size)
             if fast is None and size > BUFFER:
                 handle.seek(0)  # a long header (vendor private blocks): one more, larger read
-                fast = read_header_fast(handle.read(MAX_HEADER), size)
+                data = handle.read(MAX_HEADER)
+                fast = read_header_fast(data, size)
             if fast is not None:
-                return _finish_fast(handle, fast, size)
+                return _finish_fast(handle, fast, size, data)
             handle.seek(0)
             dataset = pydicom.dcmread(handle, stop_before_pixels=True)
             position = handle.tell()
@@ -120,11 +123,15 @@ def read_instance(path: Path) -> SourceInstance:
     return SourceInstance(header, meta, syntax, span, span is not None)
 
 
-def _finish_fast(handle: BinaryIO, fast: FastHeader, size: int) -> SourceInstance:
-    """Locate the pixel data after a fast header read (or fall back for odd layouts)."""
+def _finish_fast(handle: BinaryIO, fast: FastHeader, size: int, data: bytes) -> SourceInstance:
+    """Locate the pixel data after a fast header read (or fall back for odd layouts).
+
+    ``data`` is what was read from the start of the file: the pixel data element's
+    header is usually in it already.
+    """
     span = None
     if fast.pixel_offset is not None:
-        span = _locate_pixels(handle, fast.pixel_offset, size, fast.transfer_syntax)
+        span = _locate_pixels(handle, fast.pixel_offset, size, fast.transfer_syntax, data)
         if span is not None and span.end < size and not _only_padding(
                 handle, span.end, size, fast.transfer_syntax):
             return _read_whole(Path(handle.name), fast.file_meta, fast.transfer_syntax)
@@ -172,13 +179,20 @@ def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstanc
     return SourceInstance(header, meta, syntax, None, has_pixels)
 
 
-def _locate_pixels(handle: BinaryIO, position: int, size: int, syntax: str) -> PixelSpan | None:
-    """Parse the pixel data element's header at ``position`` and find where it ends."""
+def _locate_pixels(handle: BinaryIO, position: int, size: int, syntax: str,
+                   data: bytes = b"") -> PixelSpan | None:
+    """Parse the pixel data element's header at ``position`` and find where it ends.
+
+    The header is taken from ``data`` (the first bytes of the file) when it lies there.
+    """
     if position >= size:
         return None
     endian = ">" if syntax == EXPLICIT_BIG else "<"
-    handle.seek(position)
-    head = handle.read(12)
+    if position + 12 <= len(data):
+        head = data[position:position + 12]
+    else:
+        handle.seek(position)
+        head = handle.read(12)
     if len(head) < 8:
         raise InputError("truncated file: it ends inside the pixel data header")
     group, element = struct.unpack(endian + "HH", head[:4])
