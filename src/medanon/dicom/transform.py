@@ -357,7 +357,9 @@ def _is_graphics(tag: int) -> bool:
     return (tag >> 16) & 0xFF00 in (0x5000, 0x6000)
 
 
+@lru_cache(maxsize=1024)
 def _is_code_sequence(tag: int) -> bool:
+    """Cached: every file asks it for the same few sequences."""
     return (keyword_for_tag(tag) or "").endswith("CodeSequence")
 
 
