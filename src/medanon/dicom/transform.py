@@ -166,6 +166,9 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     elements: dict[BaseTag, DataElement | RawDataElement] = {}
     private = private_rules(dataset, ctx.ruleset)
     rule_for = ctx.ruleset.rule_for
+    # VRs whose unnamed elements are simply kept here (see _unnamed_rule): most of them.
+    kept_unnamed = _KEPT_UNNAMED_VRS if ctx.ruleset.mode is Mode.BLACKLIST \
+        and ctx.text_policy is None else _NO_VRS
     has_overlays = False
     for tag, raw in dataset.items():  # stored elements as they are: raw ones stay raw
         group = tag >> 16
@@ -179,6 +182,9 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
             has_overlays = has_overlays or 0x6000 <= group <= 0x601F
             rule = rule_for(int(tag))  # a plain int: pydicom's tag type compares in Python
             if rule is None:
+                if raw.VR in kept_unnamed:
+                    elements[tag] = raw  # what _unnamed_rule and KEEP come to, without the calls
+                    continue
                 rule = _unnamed_rule(raw, dataset, ctx)
                 if rule is None:
                     continue
@@ -208,6 +214,13 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
 _NOT_PLAIN_KEEP = frozenset({"SQ", "PN", None})
 _KEEP, _REMOVE = Action.KEEP, Action.REMOVE  # module globals: no enum attribute lookups
 _KEEP_UNNAMED = Rule(Action.KEEP, "blacklist:unnamed")
+# In blacklist mode and outside D/C sequences, an unnamed element of these VRs gets
+# _KEEP_UNNAMED and is copied as it is: not PN or UI (safety nets), not SQ (recursed),
+# and not an unknown VR (looked up first).
+_KEPT_UNNAMED_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO",
+                               "LT", "OB", "OD", "OF", "OL", "OV", "OW", "SH", "SL", "SS", "ST",
+                               "SV", "TM", "UC", "UL", "UN", "UR", "US", "UT", "UV"})
+_NO_VRS: frozenset[str] = frozenset()
 _PN_SAFETY_NET = Rule(Action.PSEUDONYM, "safety-net:person-name")
 _UID_SAFETY_NET = Rule(Action.REMAP_UID, "safety-net:uid")
 _POLICY_RULES = {Action.DUMMY: Rule(Action.DUMMY, "sequence:D"),
