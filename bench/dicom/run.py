@@ -309,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if pending is None:
         versions["medanon"] = _version(REPO / ".venv/bin/python", "medanon") + source_state()
+        # medanon's modules byte-compiled before timing, as installing a wheel does: an
+        # editable install under PYTHONDONTWRITEBYTECODE would compile them at every start.
+        subprocess.run([str(REPO / ".venv/bin/python"), "-m", "compileall", "-q",
+                        str(REPO / "src" / "medanon")], check=False, capture_output=True)
     if not args.skip_peers:
         print("peers venv ...", flush=True)
         subprocess.run([str(HERE / "peers.sh"), str(peers_venv)], check=False, capture_output=True)
