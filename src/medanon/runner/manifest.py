@@ -25,6 +25,7 @@ MANIFEST_NAME = "manifest.sqlite"
 CLASH_REASON = ("another input file has the same SOP Instance UID but different content "
                 "(the one with the smaller output digest was written)")
 SCHEMA_VERSION = "1"
+CACHE_KIB = 512
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,6 +69,9 @@ class Manifest:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # A small page cache: memory stays flat however many rows the manifest grows to,
+        # and the pages it reads again are in the operating system's cache anyway.
+        self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self._db.executescript(_SCHEMA)
         self._pending: list[tuple[InputStamp, FileOutcome]] = []
         # The staged WRITTEN row of each output (at most one), so that settling an output's
@@ -118,6 +122,10 @@ class Manifest:
             self._local.db = connection
             self._readers.append(connection)
         return connection
+
+    def has_files(self) -> bool:
+        """True when any input has a row (an earlier session did some work)."""
+        return self._db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None
 
     def is_done(self, stamp: InputStamp) -> bool:
         """True when this exact version of the input already has a final row."""

@@ -43,7 +43,7 @@ from medanon.runner.walk import STATE_DIR_NAME, walk_files
 
 COMMIT_EVERY_FILES = 256
 COMMIT_EVERY_SECONDS = 2.0
-MAX_UNFLUSHED_FILES = 8 * COMMIT_EVERY_FILES  # then the run waits for the disk to catch up
+MAX_UNFLUSHED_FILES = 4 * COMMIT_EVERY_FILES  # then the run waits for the disk to catch up
 
 ProgressCallback = Callable[[FileOutcome | None, SessionStats], None]
 
@@ -131,15 +131,18 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     try:
         manifest.pin_settings(run_settings(recipe, key, src))
-        if manifest.get("state") == "running":
+        previous_state = manifest.get("state")
+        if previous_state == "running":  # the last session was interrupted
             _remove_unclaimed_outputs(dst, manifest)
-        remove_stale_temporaries(dst)
+        if previous_state != "finished":  # a finished session left no temporary file
+            remove_stale_temporaries(dst)
+        resuming = manifest.has_files()
         manifest.mark_started()
         ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan,
                          durable=False)
         session = SessionStats()
-        tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx, manifest,
-                               session, on_progress)
+        tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx,
+                               manifest if resuming else None, session, on_progress)
         _process_all(tasks, ctx, manifest, session, options, on_progress)
         manifest.mark_finished()
         settings = {**run_settings(recipe, key, src), "mode": ruleset.mode.value,
@@ -150,10 +153,13 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         manifest.close()
 
 
-def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest,
+def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest | None,
                    session: SessionStats, on_progress: ProgressCallback | None
                    ) -> Iterator[Task]:
-    """Tasks for the files not done yet; files done by an earlier session are skipped."""
+    """Tasks for the files not done yet; files done by an earlier session are skipped.
+
+    ``manifest`` is None when no earlier session recorded anything: nothing to look up.
+    """
     for path in paths:
         try:
             info = path.stat()
@@ -161,7 +167,7 @@ def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest,
             info = None
         stamp = InputStamp(ctx.source_id(path), info.st_size if info else -1,
                            info.st_mtime_ns if info else -1)
-        if manifest.is_done(stamp):
+        if manifest is not None and manifest.is_done(stamp):
             session.skipped += 1
             if on_progress is not None and session.skipped % 1000 == 0:
                 on_progress(None, session)
