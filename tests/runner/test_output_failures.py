@@ -103,3 +103,29 @@ def test_corrupt_and_foreign_files_are_failed_not_written(tmp_path: Path, key_fi
     reasons = " ".join(p["reason"] for p in report["problems"])
     assert "truncated" in reasons and "empty file" in reasons and "not a DICOM file" in reasons
     assert report["counts"]["written"] == collection.counts.written
+
+
+def test_a_failing_flush_records_nothing_it_did_not_make_durable(
+        tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong while outputs are flushed, the rows of that batch stay unwritten."""
+    from medanon.custody.keys import load_key
+    from medanon.profile.recipe import default_recipe
+    from medanon.runner import run as run_module
+    from medanon.runner.manifest import MANIFEST_NAME, Manifest
+    from medanon.sample import generate_sample
+
+    collection = generate_sample(tmp_path / "src")
+
+    def broken_flush(descriptor: int) -> None:
+        raise RuntimeError("the disk controller went away")
+
+    monkeypatch.setattr(run_module.os, "fdatasync", broken_flush)
+    dst = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        run_module.run_folder(collection.root, dst, default_recipe(), load_key(key_file),
+                              options=run_module.RunOptions(workers=1))
+    manifest = Manifest(dst / ".medanon" / MANIFEST_NAME)
+    try:
+        assert not manifest.has_files()
+    finally:
+        manifest.close()

@@ -226,7 +226,7 @@ class _Durability:
         self._root = root
         self._flushing: threading.Thread | None = None
         self._covered = 0
-        self._error: OSError | None = None
+        self._error: BaseException | None = None
 
     def flush(self, *, final: bool = False) -> None:
         """Commit the batch the previous flush covered; start flushing the next one.
@@ -260,13 +260,25 @@ class _Durability:
     def _flush_files(self, outputs: list[str]) -> None:
         try:
             folders = set()
-            for relative in outputs:
-                path = self._root / relative
-                _fsync(path, data_only=True)
-                folders.add(path.parent)
+            descriptors = []
+            try:
+                # Start every file's write-back first (fadvise DONTNEED starts it without
+                # waiting), then wait for each: the disk works on the whole batch at once
+                # instead of one file at a time, and the flush keeps up with the workers.
+                for relative in outputs:
+                    path = self._root / relative
+                    descriptor = os.open(path, os.O_RDONLY)
+                    descriptors.append(descriptor)
+                    os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+                    folders.add(path.parent)
+                for descriptor in descriptors:
+                    os.fdatasync(descriptor)
+            finally:
+                for descriptor in descriptors:
+                    os.close(descriptor)
             for folder in folders:
                 _fsync(folder, data_only=False)
-        except OSError as exc:  # handed to the coordinating thread
+        except BaseException as exc:  # handed to the coordinating thread, which re-raises
             self._error = exc
 
 
