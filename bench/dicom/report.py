@@ -201,6 +201,17 @@ def targets(
         )
     )
 
+    halves = get.get("medanon-halves")
+    halves_rate = halves.rate(files) if halves else None
+    if halves_rate and one_rate:
+        lines.append(
+            f"- (report) the ceiling for two processes on this machine: two independent 1-worker "
+            f"runs, one on each half of the patients, at once: {halves_rate:,.0f} files/s = "
+            f"{halves_rate / one_rate:.2f}× one worker; all cores reached "
+            + (f"{every_rate / halves_rate:.0%}" if every_rate else "—")
+            + " of that"
+        )
+
     measured = [m for m in memory if m.error is None and m.peak_rss_kb]
     if len(measured) >= 2:
         small, large = min(measured, key=lambda m: m.files), max(measured, key=lambda m: m.files)

@@ -156,6 +156,25 @@ def build_tools(
             ok_codes=MEDANON_OK_CODES,
         ),
     ]
+    if args.halves is not None:
+        half_a, half_b = args.halves
+        both = (
+            '"$0" run "$1" "$3/a" --key "$4" --workers 1 --quiet & first=$!; '
+            '"$0" run "$2" "$3/b" --key "$4" --workers 1 --quiet & second=$!; '
+            "wait $first; a=$?; wait $second; b=$?; exit $(( a > b ? a : b ))"
+        )
+        tools.append(
+            Tool(
+                "medanon-halves",
+                "(diagnostic) two independent 1-worker medanon runs at once, one on each half "
+                "of the patients: what this machine gives two processes that share nothing",
+                "diagnostic",
+                lambda s, d: [
+                    ["bash", "-c", both, medanon, str(half_a), str(half_b), str(d), str(key)]
+                ],
+                ok_codes=MEDANON_OK_CODES,
+            )
+        )
     if not args.skip_peers:
         python = str(peers_bin / "python")
         tools += [
@@ -190,6 +209,18 @@ def deid_tool(peers_bin: Path, versions: dict[str, str]) -> Tool:
         "peer",
         lambda s, d: [[str(peers_bin / "python"), str(HERE / "deid_driver.py"), str(s), str(d)]],
     )
+
+
+def split_halves(corpus: Path, root: Path) -> tuple[Path, Path]:
+    """Two halves of the corpus (alternate patient folders), hard links, made once."""
+    halves = (root / "a", root / "b")
+    if not all(h.is_dir() for h in halves):
+        shutil.rmtree(root, ignore_errors=True)
+        for half in halves:
+            half.mkdir(parents=True)
+        for number, patient in enumerate(sorted(p for p in corpus.iterdir() if p.is_dir())):
+            subprocess.run(["cp", "-al", str(patient), str(halves[number % 2])], check=True)
+    return halves
 
 
 def fresh(path: Path) -> Path:
@@ -328,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             subprocess.run(warm, capture_output=True, check=False)
 
+    args.halves = split_halves(corpus, work / f"halves-{corpus.name}") \
+        if args.all_workers == 2 else None
     tools = build_tools(args, key, peers_bin, versions)
     tools_once = [] if args.skip_peers or args.skip_deid else [deid_tool(peers_bin, versions)]
     rows = {t.key: report.Row(t.key, t.label, t.kind) for t in [*tools, *tools_once]}
