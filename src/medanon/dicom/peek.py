@@ -66,17 +66,25 @@ def stored_uid(dataset: Dataset, keyword: str) -> str | None:
     copied as it is. Anything else returns None and takes pydicom's way.
     """
     tag = _tag(keyword)
-    element = dataset._dict.get(tag) if tag is not None else None
-    if isinstance(element, DataElement) or element is None or element.VR not in ("UI", None):
+    return _canonical_text(dataset._dict.get(tag) if tag is not None else None, "UI", b"\x00")
+
+
+def _canonical_text(element: object, vr: str, padding: bytes) -> str | None:
+    """The text of a raw, single, plain-ASCII value stored exactly as pydicom writes it.
+
+    That is: no backslash, and at most one ``padding`` byte to reach an even length. Such
+    an element reads as its own bytes, and left raw it is copied with the very bytes
+    pydicom would write for its text. None for anything else.
+    """
+    if not isinstance(element, RawDataElement) or element.VR not in (vr, None):
         return None
     value = element.value
     if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
             or b"\\" in value:
         return None
     text = value.rstrip(b"\x00 ")
-    if (text + b"\x00" if len(text) % 2 else text) != value:
-        return None
-    return text.decode("ascii")
+    return text.decode("ascii") if (text + padding if len(text) % 2 else text) == value \
+        else None
 
 
 CHARSET = BaseTag(0x00080005)
@@ -123,12 +131,4 @@ def stored_charset(dataset: Dataset) -> str | None:
     space of padding at most) reads as its own text, and left raw it is copied with the
     very bytes pydicom would write. None otherwise (absent, decoded, or anything else).
     """
-    element = dataset._dict.get(CHARSET)
-    if not isinstance(element, RawDataElement) or element.VR not in ("CS", None):
-        return None
-    value = element.value
-    if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
-            or b"\\" in value:
-        return None
-    text = value.rstrip(b" \x00")
-    return text.decode("ascii") if (text + b" " if len(text) % 2 else text) == value else None
+    return _canonical_text(dataset._dict.get(CHARSET), "CS", b" ")
