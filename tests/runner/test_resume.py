@@ -187,3 +187,29 @@ def _children_of(pid: int) -> list[int]:
         with open(f"/proc/{pid}/task/{task}/children") as handle:
             kids.extend(int(k) for k in handle.read().split())
     return kids
+
+
+def test_ctrl_c_stops_with_one_line_and_the_rerun_completes(
+        multi_sample: Path, tmp_path: Path, key_file: Path,
+        make_tree_snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    straight = tmp_path / "straight"
+    _run(multi_sample, straight, key_file, "--workers", "2")
+    dst = tmp_path / "out"
+    process = subprocess.Popen(
+        [*MEDANON, "run", str(multi_sample), str(dst), "--key", str(key_file), "-q",
+         "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    while process.poll() is None and sum(1 for _p in dst.rglob("*.dcm")) < 10:
+        time.sleep(0.002)
+    interrupted = process.poll() is None
+    if interrupted:
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the whole group
+    _out, err = process.communicate(timeout=120)
+    assert interrupted, "the run finished before it could be interrupted"
+    assert process.returncode == 130
+    assert "interrupted" in err and "rerun the same command" in err
+    assert "Traceback" not in err
+    final = _run(multi_sample, dst, key_file, "--workers", "2")
+    assert final.returncode == 1, final.stderr
+    assert make_tree_snapshot(dst) == make_tree_snapshot(straight)
+    assert not [p for p in dst.rglob("*") if p.name.startswith(".medanon-tmp-")]

@@ -106,14 +106,16 @@ def _plain_run(argv: list[str]) -> dict[str, Any] | None:
 def _run_directly(arguments: dict[str, Any]) -> NoReturn:
     """Run ``medanon run`` without typer, ending the way typer's standalone mode does.
 
-    Typer turns Ctrl-C into exit code 130 without a message, and a closed stdout pipe
-    into exit code 1 without a traceback; medanon errors propagate to :func:`main`.
+    Ctrl-C ends with exit code 130 and a line saying how to resume; a closed stdout pipe
+    ends with exit code 1 without a traceback; medanon errors propagate to :func:`main`.
     """
     from medanon.cli.run import execute
 
     try:
         code = execute(**arguments)
     except KeyboardInterrupt:
+        print("medanon: interrupted; what was finished is recorded: rerun the same command "
+              "to resume", file=sys.stderr, flush=True)
         sys.exit(130)
     except OSError as exc:
         if exc.errno != errno.EPIPE:
