@@ -143,6 +143,13 @@ class _Worker:
             replies.put((self, reply))
 
 
+def _lost(worker: _Worker) -> WorkerLostError:
+    worker.process.join(timeout=1)  # its exit code, once it is reaped
+    return WorkerLostError(
+        f"a worker process stopped unexpectedly (exit code {worker.process.exitcode}); what "
+        "was finished is recorded: rerun the same command to resume")
+
+
 class ProcessPoolRunner:
     """N worker processes on this machine, each fed batches of files through a pipe.
 
@@ -205,16 +212,17 @@ class ProcessPoolRunner:
         worker = min(self._workers, key=lambda w: w.batches)
         self._in_flight[number] = batch
         worker.batches += 1
-        worker.tasks.send((number, [(str(t.path), str(t.read_from) if t.read_from else None)
-                                    for t in batch]))
+        try:
+            worker.tasks.send((number, [(str(t.path), str(t.read_from) if t.read_from else None)
+                                        for t in batch]))
+        except OSError:  # its end of the pipe is gone: the worker died
+            raise _lost(worker) from None
+
 
     def _receive(self) -> Iterator[tuple[Task, FileOutcome]]:
         worker, reply = self._replies.get()
         if reply is None:
-            code = worker.process.exitcode
-            raise WorkerLostError(
-                f"a worker process stopped unexpectedly (exit code {code}); what was "
-                "finished is recorded: rerun the same command to resume")
+            raise _lost(worker)
         batch_number, outcomes, error = reply
         worker.batches -= 1
         tasks = self._in_flight.pop(batch_number)
