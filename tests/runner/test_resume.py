@@ -129,25 +129,29 @@ def test_another_source_into_the_same_output_is_refused(
     assert "source folder differs" in refused.stderr
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (children first), read from /proc."""
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{task}/children") as handle:
-                    kids = [int(k) for k in handle.read().split()]
-            except OSError:
-                continue
-            found.extend(kids)
-            todo.extend(kids)
-    return found
+def _children_of(pid: int) -> list[int]:
+    """The child processes of ``pid``, read from /proc (none once it is gone)."""
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                kids.extend(int(k) for k in handle.read().split())
+    except OSError:
+        return []
+    return kids
+
+
+def _start_two_worker_run(src: Path, dst: Path, key: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*MEDANON, "run", str(src), str(dst), "--key", str(key), "-q", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _still_running_once_outputs_exist(process: subprocess.Popen[str], dst: Path) -> bool:
+    """Wait until some outputs exist (or the run ends); True when it is still running."""
+    while process.poll() is None and sum(1 for _p in dst.rglob("*.dcm")) < 10:
+        time.sleep(0.002)
+    return process.poll() is None
 
 
 def test_a_killed_worker_stops_the_run_cleanly_and_the_rerun_completes(
@@ -156,20 +160,15 @@ def test_a_killed_worker_stops_the_run_cleanly_and_the_rerun_completes(
     straight = tmp_path / "straight"
     _run(multi_sample, straight, key_file, "--workers", "2")
     dst = tmp_path / "out"
-    process = subprocess.Popen(
-        [*MEDANON, "run", str(multi_sample), str(dst), "--key", str(key_file), "-q",
-         "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = _start_two_worker_run(multi_sample, dst, key_file)
     # The workers are the grandchildren (forked by the fork server): kill one once some
     # outputs exist.
     victim = None
-    while process.poll() is None and victim is None:
-        if sum(1 for _p in dst.rglob("*.dcm")) >= 10:
-            children = _descendants(process.pid)
-            grandchildren = [p for p in children if p not in _children_of(process.pid)]
-            if grandchildren:
-                victim = grandchildren[0]
-                os.kill(victim, signal.SIGKILL)
+    while victim is None and _still_running_once_outputs_exist(process, dst):
+        workers = [g for child in _children_of(process.pid) for g in _children_of(child)]
+        if workers:
+            victim = workers[0]
+            os.kill(victim, signal.SIGKILL)
         time.sleep(0.002)
     _out, err = process.communicate(timeout=120)
     assert victim is not None, "the run finished before a worker could be killed"
@@ -181,27 +180,14 @@ def test_a_killed_worker_stops_the_run_cleanly_and_the_rerun_completes(
     assert make_tree_snapshot(dst) == make_tree_snapshot(straight)
 
 
-def _children_of(pid: int) -> list[int]:
-    kids: list[int] = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as handle:
-            kids.extend(int(k) for k in handle.read().split())
-    return kids
-
-
 def test_ctrl_c_stops_with_one_line_and_the_rerun_completes(
         multi_sample: Path, tmp_path: Path, key_file: Path,
         make_tree_snapshot: Callable[[Path], dict[str, bytes]]) -> None:
     straight = tmp_path / "straight"
     _run(multi_sample, straight, key_file, "--workers", "2")
     dst = tmp_path / "out"
-    process = subprocess.Popen(
-        [*MEDANON, "run", str(multi_sample), str(dst), "--key", str(key_file), "-q",
-         "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    while process.poll() is None and sum(1 for _p in dst.rglob("*.dcm")) < 10:
-        time.sleep(0.002)
-    interrupted = process.poll() is None
+    process = _start_two_worker_run(multi_sample, dst, key_file)
+    interrupted = _still_running_once_outputs_exist(process, dst)
     if interrupted:
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends to the whole group
     _out, err = process.communicate(timeout=120)

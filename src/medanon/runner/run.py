@@ -277,18 +277,16 @@ class _Durability:
                 for descriptor in descriptors:
                     os.close(descriptor)
             for folder in folders:
-                _fsync(folder, data_only=False)
+                _fsync_folder(folder)
         except BaseException as exc:  # handed to the coordinating thread, which re-raises
             self._error = exc
 
 
-def _fsync(path: Path, *, data_only: bool) -> None:
+def _fsync_folder(path: Path) -> None:
+    """Make a folder's entries (the names of its new files) durable."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
-        if data_only:
-            os.fdatasync(descriptor)
-        else:
-            os.fsync(descriptor)
+        os.fsync(descriptor)
     finally:
         os.close(descriptor)
 
