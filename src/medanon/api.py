@@ -6,11 +6,13 @@ Library code: nothing here prints or exits; problems are raised as
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from pydicom.dataset import Dataset, FileDataset
 
 from medanon.custody.keys import SecretKey
+from medanon.dicom.pixel_steps import clean_segments_in_dataset
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.transform import deidentify
@@ -37,11 +39,16 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
         suspected burned-in text): it must not be shared.
     """
     ruleset = build_ruleset(recipe or default_recipe())
+    meta = getattr(dataset, "file_meta", None)
+    syntax = str(meta.get("TransferSyntaxUID", EXPLICIT_VR_LITTLE_ENDIAN)) if meta else (
+        EXPLICIT_VR_LITTLE_ENDIAN)
     with quiet_pydicom():
-        result = deidentify(dataset, ruleset, key, plan).dataset
-        meta = getattr(dataset, "file_meta", None)
+        # The transform decodes raw sequences and private blocks of the dataset it is
+        # given; a copy keeps the caller's dataset exactly as it was.
+        result = deidentify(copy.deepcopy(dataset), ruleset, key, plan).dataset
+        # The same pixel step the folder runner applies to streamed pixel data.
+        clean_segments_in_dataset(result, syntax)
         if meta is not None and "SOPClassUID" in result and "SOPInstanceUID" in result:
-            syntax = str(meta.get("TransferSyntaxUID", EXPLICIT_VR_LITTLE_ENDIAN))
             result.file_meta = build_file_meta(result, syntax)
     if isinstance(dataset, FileDataset):
         result.preamble = None

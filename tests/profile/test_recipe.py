@@ -183,7 +183,7 @@ ERRORS = [
         ["3 value(s)", "VM is 2"],
     ),
     ('[attributes]\nModality = { action = "replace", value = "ct" }\n', 2, ["VR CS"]),
-    ('[attributes]\nPixelData = { action = "replace", value = "00" }\n', 2, ["replace cannot"]),
+    ('[attributes]\nPixelData = { action = "replace", value = "00" }\n', 2, ["pixel data cannot"]),
     ('[attributes]\nPatientAge = "remap-uid"\n', 2, ["remap-uid only applies to UI"]),
     ('[attributes]\nPatientName = "shift-date"\n', 2, ["shift-date only applies"]),
     ('[attributes]\nRows = "pseudonym"\n', 2, ["pseudonym only applies to text"]),

@@ -44,6 +44,13 @@ DEFAULT_OPTIONS: tuple[Option, ...] = (Option.RETAIN_LONGITUDINAL_MODIFIED_DATES
 TOP_LEVEL_KEYS = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes")
 #: What a recipe may do to a private attribute: its VR is not known before the file is read.
 PRIVATE_ACTIONS = frozenset({Action.KEEP, Action.REMOVE, Action.EMPTY})
+#: Pixel Data, Float and Double Float Pixel Data: the image itself. The core streams it
+#: from the source and cleans it with pixel steps; a header rule on it would be ignored.
+PIXEL_DATA_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
+PIXEL_DATA_PROBLEM = (
+    "the image's pixel data cannot be changed by an attribute rule (it would be ignored): "
+    "every written file keeps its pixels; leave the files out of SRC to share no image, "
+    "or allow_unchecked_burned_in = false to withhold images that may carry burned-in text")
 
 _OPTION_ORDER = {option: index for index, option in enumerate(Option)}
 
@@ -54,6 +61,8 @@ def _override_problem(
     """Why an override is unusable, or None. Shared by the TOML parser and the model."""
     from medanon.profile.values import action_problem, check_replacement
 
+    if selector.tag in PIXEL_DATA_TAGS and action is not Action.KEEP:
+        return PIXEL_DATA_PROBLEM
     if selector.kind == "private" and action not in PRIVATE_ACTIONS:
         return "a private attribute can only be kept, removed or emptied"
     if selector.kind != "private":

@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydicom.dataset import Dataset
-
 from medanon.dicom import jpeg_segments
+from medanon.dicom.pixel_steps import clean_segments_in_dataset, drop_offset_tables
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import SourceInstance, read_instance
 from medanon.dicom.transform import Transformed, deidentify
@@ -22,9 +21,6 @@ from medanon.errors import DeidentificationError, InputError
 from medanon.runner.context import RunContext as RunContext  # re-exported: the unit of work
 from medanon.runner.manifest import CLASH_REASON
 from medanon.runner.outcome import FileOutcome, Status
-
-EXTENDED_OFFSET_TABLE = (0x7FE00001, 0x7FE00002)
-PIXEL_DATA = 0x7FE00010
 
 
 def process_file(path: Path, ctx: RunContext, read_from: Path | None = None) -> FileOutcome:
@@ -85,13 +81,7 @@ def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Tr
     dataset, span = transformed.dataset, instance.pixels
     if span is None:
         # Read whole (rare layouts): the encapsulated pixel data sits inside the dataset.
-        if PIXEL_DATA not in dataset:
-            return None
-        cleaned = jpeg_segments.clean_encapsulated(
-            bytes(12) + dataset[PIXEL_DATA].value, instance.transfer_syntax)
-        if cleaned is not None:
-            dataset[PIXEL_DATA].value = cleaned[12:-8]  # pydicom keeps no end delimiter
-            _drop_offset_tables(dataset)
+        clean_segments_in_dataset(dataset, instance.transfer_syntax)
         return None
     if not span.encapsulated:
         return None
@@ -100,12 +90,6 @@ def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Tr
         element = handle.read(span.end - span.start)
     cleaned = jpeg_segments.clean_encapsulated(element, instance.transfer_syntax)
     if cleaned is not None:
-        _drop_offset_tables(dataset)
+        drop_offset_tables(dataset)
     return cleaned
 
-
-def _drop_offset_tables(dataset: Dataset) -> None:
-    """Fragment sizes changed: an Extended Offset Table would now point at the wrong bytes."""
-    for tag in EXTENDED_OFFSET_TABLE:
-        if tag in dataset:
-            del dataset[tag]
