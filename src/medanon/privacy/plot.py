@@ -52,7 +52,11 @@ def _extent(dim: Dimension, low: npt.NDArray[np.int64], high: npt.NDArray[np.int
 def plot_classes(encoded: EncodedTable, publication: Publication, x: str, y: str,
                  path: str | Path) -> None:
     """Write a PNG of the records over quasi-identifiers ``x`` and ``y`` with class boxes."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigurationError(
+            "plots need matplotlib, an optional part: pip install 'medanon[plot]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
