@@ -423,8 +423,10 @@ def ruleset_for(options: Iterable[Option]) -> Ruleset:
 
 
 def run(dataset: Dataset, options: frozenset[Option], key: SecretKey) -> Transformed:
+    # The rules alone: the planted text quotes the patient's surname everywhere, which the
+    # safety net (tests/dicom/test_safety_net.py) would clean from every kept attribute.
     with quiet_pydicom():  # as in every medanon runner: pydicom must not print values
-        return deidentify(dataset, ruleset_for(sorted(options)), key)
+        return deidentify(dataset, ruleset_for(sorted(options)), key, identifying_values=())
 
 
 def test_every_concrete_row_is_planted() -> None:

@@ -9,7 +9,7 @@ the speed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -38,6 +38,7 @@ from medanon.dicom.pseudonyms import (
     value_pseudonym,
 )
 from medanon.dicom.review import ReviewItem
+from medanon.dicom.safety_net import SafetyNet, apply_net, collect_values
 from medanon.dicom.sequences import decode_sequence
 from medanon.dicom.uids import remap_uid
 from medanon.errors import DeidentificationError
@@ -71,6 +72,8 @@ class Transformed:
     dataset: Dataset
     patient_pseudonym: str
     review: tuple[ReviewItem, ...]
+    # One label ("(gggg,eeee) Keyword") per value the safety net cleaned; never a value.
+    net_hits: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,8 +101,8 @@ class _Context:
 
 
 def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
-               plan: CollectionPlan = EMPTY_PLAN, *, has_pixel_data: bool | None = None
-               ) -> Transformed:
+               plan: CollectionPlan = EMPTY_PLAN, *, has_pixel_data: bool | None = None,
+               identifying_values: Iterable[str] | None = None) -> Transformed:
     """De-identify one dataset and return a new one; the input is left unchanged.
 
     Parameters
@@ -111,6 +114,9 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         decisions.
     has_pixel_data
         Whether the file holds pixel data; pass it when the dataset was read without.
+    identifying_values
+        The values the safety net searches the output for; None collects this file's own
+        (a collection scan may pass the values of the whole collection).
 
     Raises
     ------
@@ -138,11 +144,15 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         review=[],
         encoding=dataset.original_encoding,
     )
+    if identifying_values is None:
+        identifying_values = collect_values(dataset, ruleset)
     out = _transform_level(dataset, ctx)
+    net_hits = apply_net(out, SafetyNet.of(identifying_values))
     for tag, value in plan.patient_values.get(pseudonym, {}).items():
         out[tag] = DataElement(tag, dictionary_VR(tag), value)
     markers.mark(out, dataset, ruleset.options, ruleset.mode)
-    return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review))
+    return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review),
+                       net_hits=tuple(net_hits))
 
 
 @lru_cache(maxsize=256)
