@@ -57,22 +57,30 @@ class SafetyNet:
     @classmethod
     def of(cls, values: Iterable[str]) -> SafetyNet:
         """The net over ``values`` (plus ASCII-folded copies), longest alternatives first."""
-        terms = {v for v in values if len(v.strip()) >= _MIN_TERM}
-        terms |= {_fold(v) for v in terms}
-        terms = {t.strip() for t in terms if len(t.strip()) >= _MIN_TERM}
-        if not terms:
-            return cls(None, None)
-        ordered = sorted(terms, key=len, reverse=True)
-        text = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
-                          re.IGNORECASE)
-        encoded: set[bytes] = set()
-        for term in ordered:
-            for variant in (term, term.upper(), term.lower()):
-                for codec in ("utf-8", "latin-1"):
-                    with contextlib.suppress(UnicodeEncodeError):
-                        encoded.add(variant.encode(codec))
-        alternatives = b"|".join(re.escape(e) for e in sorted(encoded, key=len, reverse=True))
-        return cls(text, re.compile(alternatives, re.IGNORECASE))
+        return _build(frozenset(values))
+
+
+@lru_cache(maxsize=64)
+def _build(values: frozenset[str]) -> SafetyNet:
+    """Cached: the files of one study carry the same values, and compiling is the cost."""
+    terms = {v.strip() for v in values if len(v.strip()) >= _MIN_TERM}
+    terms |= {_fold(t) for t in terms if not t.isascii()}
+    if not terms:
+        return SafetyNet(None, None)
+    ordered = sorted(terms, key=len, reverse=True)
+    text = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
+                      re.IGNORECASE)
+    encoded: set[bytes] = set()
+    for term in ordered:
+        if term.isascii():
+            encoded.add(term.encode("ascii"))  # the bytes pattern ignores ASCII case itself
+            continue
+        for variant in (term, term.upper(), term.lower()):
+            for codec in ("utf-8", "latin-1"):
+                with contextlib.suppress(UnicodeEncodeError):
+                    encoded.add(variant.encode(codec))
+    alternatives = b"|".join(re.escape(e) for e in sorted(encoded, key=len, reverse=True))
+    return SafetyNet(text, re.compile(alternatives, re.IGNORECASE))
 
 
 def _fold(text: str) -> str:
@@ -110,9 +118,7 @@ def _collect(dataset: Dataset, ruleset: Ruleset) -> Iterator[str]:
                 continue
             if vr != "PN" and tag != _BIRTH_DATE and not _identifying_kind(int(tag)):
                 continue
-        value = dataset[tag].value
-        items = value if isinstance(value, (MultiValue, list, tuple)) else [value]
-        for item in items:
+        for item in _stored_values(dataset, raw):
             if item is None or isinstance(item, bytes):
                 continue
             text = str(item).strip()
@@ -123,6 +129,19 @@ def _collect(dataset: Dataset, ruleset: Ruleset) -> Iterator[str]:
                 yield from (p.strip() for p in re.split(r"[\^=]", text))
             else:
                 yield text
+
+
+def _stored_values(dataset: Dataset, raw: DataElement | RawDataElement) -> list[object]:
+    """The values of an element, plain ASCII read off the raw bytes.
+
+    ``dataset[tag]`` would replace a raw element with a decoded one and cost the
+    transform its fast path for it.
+    """
+    data = raw.value
+    if isinstance(raw, RawDataElement) and isinstance(data, bytes) and data.isascii():
+        return [part.rstrip("\x00 ") for part in data.decode("ascii").split("\\")]
+    value = dataset[raw.tag].value
+    return list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
 
 
 @lru_cache(maxsize=1024)
