@@ -38,6 +38,7 @@ _HIDING_ACTIONS = frozenset({Action.REMOVE, Action.EMPTY, Action.DUMMY, Action.P
                              Action.HASH, Action.CLEAN})
 _VALUE_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC"})
 _SEARCHED_VRS = frozenset({"SH", "LO", "ST", "LT", "UT", "UC", "UN"})
+_COLLECTED_VRS = _VALUE_VRS | {"SQ", "DA"}
 _LONG_TEXT_VRS = frozenset({"LT", "ST", "UT"})
 _MULTI_VRS = frozenset({"LO", "SH", "UC"})
 # Keywords of the identifying kinds the net collects (besides IDENTIFYING_KEYWORDS).
@@ -96,10 +97,11 @@ def collect_values(dataset: Dataset, ruleset: Ruleset) -> frozenset[str]:
 
 def _collect(dataset: Dataset, ruleset: Ruleset) -> Iterator[str]:
     private = None
-    for tag, raw in dataset.items():
-        if not tag & 0xFFFF or tag >> 16 == 0x7FE0:
+    for key, raw in dataset.items():
+        tag = int(key)  # a plain int: pydicom's tag type compares in Python
+        vr = raw.VR or _vr_of(raw)
+        if vr not in _COLLECTED_VRS or not tag & 0xFFFF:
             continue
-        vr = _vr_of(raw)
         if vr == "SQ":
             for item in dataset[tag].value or ():
                 yield from _collect(item, ruleset)
@@ -109,14 +111,14 @@ def _collect(dataset: Dataset, ruleset: Ruleset) -> Iterator[str]:
         if tag >> 16 & 1:
             if private is None:
                 private = private_rules(dataset, ruleset)
-            rule = private.get(int(tag))
+            rule = private.get(tag)
             if vr != "PN" or (rule is not None and rule.action not in _HIDING_ACTIONS):
                 continue
         else:
-            rule = ruleset.rule_for(int(tag))
+            rule = ruleset.rule_for(tag)
             if rule is None or rule.action not in _HIDING_ACTIONS:
                 continue
-            if vr != "PN" and tag != _BIRTH_DATE and not _identifying_kind(int(tag)):
+            if vr != "PN" and tag != _BIRTH_DATE and not _identifying_kind(tag):
                 continue
         for item in _stored_values(dataset, raw):
             if item is None or isinstance(item, bytes):
@@ -180,15 +182,16 @@ def _unlisted(tag: int) -> bool:
 def apply_net(dataset: Dataset, net: SafetyNet) -> list[str]:
     """Clean ``dataset`` (an output dataset, changed in place); return a label per hit."""
     hits: list[str] = []
-    for tag, raw in list(dataset.items()):
-        vr = _vr_of(raw)
+    for key, raw in list(dataset.items()):
+        tag = int(key)
+        vr = raw.VR or _vr_of(raw)
         if vr == "SQ":
             for item in dataset[tag].value or ():
                 hits.extend(apply_net(item, net))
             continue
         if vr not in _SEARCHED_VRS:
             continue
-        unlisted = _unlisted(int(tag))
+        unlisted = _unlisted(tag)
         if isinstance(raw, RawDataElement):
             data = raw.value
             if not isinstance(data, bytes) or not data:
@@ -196,7 +199,7 @@ def apply_net(dataset: Dataset, net: SafetyNet) -> list[str]:
             if data.isascii() and not (net.encoded is not None and net.encoded.search(data)) \
                     and not (unlisted and _GENERIC_BYTES.search(data)):
                 continue  # nothing to find: stays raw, byte for byte
-        new = _cleaned(dataset, int(tag), vr, net, unlisted)
+        new = _cleaned(dataset, tag, vr, net, unlisted)
         if new is not None:
             dataset[tag] = new
             hits.append(f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword_for_tag(tag) or 'private'}")
