@@ -204,3 +204,12 @@ def test_collected_values_include_components_and_birth_date_spellings() -> None:
             "15.02.1970", "02/15/1970", "SAINT ELSEWHERE HOSPITAL", "ACC778899"} <= values
     net = SafetyNet.of(["Müller"])
     assert net.text is not None and net.text.search("dr muller") is not None
+
+
+def test_accented_names_are_found_as_written_and_folded() -> None:
+    ds = ct_dataset("PID0001", "MÜLLER^JÜRGEN")  # ISO_IR 100, as ct_dataset sets it
+    ds.add_new(comment_tag(), "LT", "Herr Müller, also written MULLER, seen by Jürgen")
+    result, data = run(ds)
+    comments = str(result.dataset[comment_tag()].value)
+    assert comments == "Herr ***, also written ***, seen by ***"
+    assert "müller".encode("latin-1") not in data.lower() and b"muller" not in data.lower()
