@@ -17,6 +17,7 @@ from typing import BinaryIO
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID
 
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
 from medanon.dicom.fastread import BUFFER, MAX_HEADER, FastHeader, read_header_fast
@@ -31,6 +32,10 @@ EXPLICIT_BIG = "1.2.840.10008.1.2.2"
 DEFLATED = ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1")
 ITEM, SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
 TRAILING_PADDING = 0xFFFCFFFC
+#: The file parses to its end, so nothing says it was cut; it still cannot be an image.
+NO_PIXEL_DATA = "no pixel data: the header describes an image (Rows) but holds no Pixel Data"
+#: Groups a bare data set starts with (the command group of a network capture, identity).
+BARE_START_GROUPS = (0x0000, 0x0008)
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,12 @@ class SourceInstance:
         return str(self.file_meta.get("MediaStorageSOPClassUID", "")) == DICOMDIR_SOP_CLASS
 
 
-def read_instance(path: Path) -> SourceInstance:
+def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance:
     """Read the header of ``path`` and locate its pixel data.
+
+    ``accept_no_meta`` also reads a bare data set (no preamble, no DICM prefix, no file
+    meta), as old archives and some exports write them; its transfer syntax is what the
+    bytes show (implicit or explicit VR little endian) and its file meta is made anew.
 
     Raises
     ------
@@ -105,12 +114,17 @@ def read_instance(path: Path) -> SourceInstance:
             check_whole(header_bytes, little_endian=syntax != EXPLICIT_BIG, implicit_vr=implicit)
             span = _locate_pixels(handle, position, size, syntax)
             if span is None and "Rows" in dataset and "PixelData" not in dataset:
-                raise InputError("truncated file: an image header without its pixel data")
+                raise InputError(NO_PIXEL_DATA)
             if span is not None and span.end < size and not _only_padding(handle, span.end,
                                                                         size, syntax):
                 return _read_whole(path, meta, syntax)
     except InvalidDicomError:
-        raise InputError("not a DICOM file (no DICM prefix after the preamble)") from None
+        if not _looks_like_bare_data_set(path):
+            raise InputError("not a DICOM file (no DICM prefix after the preamble)") from None
+        if not accept_no_meta:
+            raise InputError("DICOM without file meta (no preamble and DICM prefix); "
+                             "read such files with --accept-no-meta") from None
+        return _read_bare(path)
     except InputError:
         raise
     except (EOFError, struct.error):
@@ -136,7 +150,7 @@ def _finish_fast(handle: BinaryIO, fast: FastHeader, size: int, data: bytes) -> 
                 handle, span.end, size, fast.transfer_syntax):
             return _read_whole(Path(handle.name), fast.file_meta, fast.transfer_syntax)
     if span is None and ROWS in fast.dataset:
-        raise InputError("truncated file: an image header without its pixel data")
+        raise InputError(NO_PIXEL_DATA)
     return SourceInstance(fast.dataset, fast.file_meta, fast.transfer_syntax, span,
                           span is not None)
 
@@ -167,6 +181,47 @@ def _data_set_start(handle: BinaryIO) -> int:
             position += 12 + struct.unpack("<L", head[8:12])[0]
         else:
             position += 8 + struct.unpack("<H", head[6:8])[0]
+
+
+def _looks_like_bare_data_set(path: Path) -> bool:
+    """True when the file starts as a data set does: a group 0000/0008 tag, then a VR or length.
+
+    A bare data set is still DICOM, and telling the user so (rather than "not DICOM")
+    is what lets them decide to read it.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if len(head) < 8:
+        return False
+    group, _element = struct.unpack("<HH", head[:4])
+    if group not in BARE_START_GROUPS:
+        return False
+    if head[4:6] in KNOWN_VRS:
+        return True
+    length: int = struct.unpack("<L", head[4:8])[0]
+    return length < os.path.getsize(path)
+
+
+def _read_bare(path: Path) -> SourceInstance:
+    """Read a bare data set whole and give it the file meta a Part 10 file would carry."""
+    try:
+        dataset = pydicom.dcmread(path, force=True)
+        implicit, little = dataset.original_encoding
+        if "SOPClassUID" not in dataset or "SOPInstanceUID" not in dataset:
+            raise InputError("DICOM without file meta and without SOP Class or Instance UID")
+    except InputError:
+        raise
+    except Exception as exc:  # pydicom's force mode can raise anything on odd bytes
+        raise InputError(f"cannot parse the file: {type(exc).__name__}") from None
+    syntax = IMPLICIT_LITTLE if implicit else (EXPLICIT_LITTLE if little else EXPLICIT_BIG)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = dataset.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+    meta.TransferSyntaxUID = UID(syntax)
+    header = Dataset(dataset)
+    header.set_original_encoding(implicit, little, dataset.original_character_set)
+    has_pixels = any(tag in header for tag in PIXEL_TAGS)
+    return SourceInstance(header, meta, syntax, None, has_pixels)
 
 
 def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstance:
