@@ -27,7 +27,7 @@ from medanon.profile.model import Ruleset
 from medanon.profile.ruleset import build_ruleset
 from medanon.profile.structural import structural_tags
 from medanon.profile.table import entry_for_tag
-from tests.dicom.builders import ct_dataset
+from tests.dicom.builders import ct_dataset, ruleset
 
 KEY = SecretKey(bytes(range(32)))
 CONSONANTS = "BCDFGHJKLMNPQRSTVWXZ"  # no English word of the fixed output texts
@@ -213,3 +213,15 @@ def test_accented_names_are_found_as_written_and_folded() -> None:
     comments = str(result.dataset[comment_tag()].value)
     assert comments == "Herr ***, also written ***, seen by ***"
     assert "müller".encode("latin-1") not in data.lower() and b"muller" not in data.lower()
+
+
+def test_a_private_element_the_recipe_keeps_is_cleaned() -> None:
+    ds = ct_dataset("PID0001", "DOE^JOHN")
+    ds.add_new(0x00090010, "LO", "ACME_1")
+    ds.add_new(0x00091001, "LO", "PROTOCOL A for DOE")
+    rules = ruleset(extra='[attributes]\n"(0009,xx01)@ACME_1" = "keep"\n')
+    with quiet_pydicom():
+        out = deidentify(round_trip(ds), rules, KEY)
+    assert out.dataset[0x00091001].value == "PROTOCOL A for ***"
+    assert out.dataset[0x00090010].value == "ACME_1"
+    assert "(0009,1001) private" in out.net_hits
