@@ -22,7 +22,14 @@ from medanon.errors import ConfigurationError, PrivacyError
 from medanon.privacy.api import AnonymizationResult, anonymize
 from medanon.privacy.config import TableConfig, load_toml, parse_hierarchy_options, resolve
 from medanon.privacy.metrics import METRIC_HELP
-from medanon.privacy.tableio import atomic_write, is_parquet, read_table, write_table
+from medanon.privacy.tableio import (
+    atomic_write,
+    check_suffix,
+    is_parquet,
+    read_table,
+    restore_text,
+    write_table,
+)
 
 EPILOG = "Metrics printed and written to the JSON report:\n\n" + "\n\n".join(
     f"{name}: {text}" for name, text in METRIC_HELP.items())
@@ -84,6 +91,9 @@ def table(
     settings = resolve(file_values, cli_values)
     if output.resolve() == source.resolve():
         raise ConfigurationError("OUT must differ from IN: medanon never writes in place")
+    for target in (output, aggregate):
+        if target is not None:
+            check_suffix(target, "output")
     started = time.perf_counter()
     read = read_table(source)
     result = anonymize(
@@ -101,7 +111,7 @@ def table(
         raise PrivacyError("the published table fails the independent check ("
                            + "; ".join(verdict.violations) + "); nothing was written")
     delimiter = "," if is_parquet(source) else read.delimiter
-    write_table(result.arrow, output, delimiter)
+    write_table(restore_text(result.arrow, read, set(settings.qi)), output, delimiter)
     written = [output]
     if aggregate is not None:
         from medanon.privacy.aggregate import aggregate_table
