@@ -225,3 +225,16 @@ def test_a_private_element_the_recipe_keeps_is_cleaned() -> None:
     assert out.dataset[0x00091001].value == "PROTOCOL A for ***"
     assert out.dataset[0x00090010].value == "ACME_1"
     assert "(0009,1001) private" in out.net_hits
+
+
+def test_an_unknown_element_that_decodes_as_text_is_cleaned_and_binary_left_alone() -> None:
+    ds = ct_dataset("PID0001", "DOE^JOHN")
+    ds.add_new(0x00090010, "LO", "ACME_1")
+    ds.add_new(0x00091001, "UN", b"PROTOCOL A for DOE")
+    ds.add_new(0x00091002, "UN", b"\x00\x01DOE\xff\xfe")
+    rules = ruleset(extra='[attributes]\n"(0009,xx01)@ACME_1" = "keep"\n'
+                          '"(0009,xx02)@ACME_1" = "keep"\n')
+    with quiet_pydicom():
+        out = deidentify(round_trip(ds), rules, KEY).dataset
+    assert out[0x00091001].value == b"PROTOCOL A for ***"
+    assert out[0x00091002].value == b"\x00\x01DOE\xff\xfe"
