@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 
 from medanon.cli.table import register
 from medanon.errors import ConfigurationError, InputError
+from medanon.privacy.hierarchy import masking_hierarchy
 from medanon.privacy.tableio import read_table
 
 MRN = [f"{i:06d}" for i in range(100, 112)]
-ZIP = ["02139", "02139", "02141", "02141", "10002", "10002",
-       "02139", "02141", "10002", "02139", "02141", "10002"]
+ZIP = ["02139", "02139", "02138", "02138", "10002", "10002",
+       "02139", "02138", "10002", "10002", "10002", "10002"]
 DOSE = ["1.50", "2", "3.0", "1e3", "5", "6", "7", "8", "9", "10", "11", "12"]
 
 
@@ -39,12 +40,13 @@ def write_csv(path: Path) -> None:
 
 
 def contained(original: str, published: str) -> bool:
-    """A published value covers the original: itself, a set holding it, or '*'."""
+    """A published value covers the original: itself, a mask of it, a set holding it, '*'."""
     if published == "*":
         return True
     if published.startswith("{"):
         return original in published.strip("{}").split(",")
-    return published == original
+    kept = published.rstrip("*")
+    return len(published) == len(original) and original.startswith(kept)
 
 
 def check_zip(published: list[str]) -> None:
@@ -66,13 +68,14 @@ def test_csv_round_trip_keeps_codes_and_text(app: typer.Typer, tmp_path: Path) -
     source, output = tmp_path / "in.csv", tmp_path / "out.csv"
     write_csv(source)
     result = CliRunner().invoke(app, ["table", str(source), str(output), "--qi", "zip",
-                                      "--k", "3"])
+                                      "--k", "6"])
     assert result.exit_code == 0, result.output
     text = pcsv.read_csv(output, convert_options=pcsv.ConvertOptions(
         column_types={"mrn": pa.string(), "zip": pa.string(), "dose": pa.string()}))
     assert text.column("mrn").to_pylist() == MRN
     assert text.column("dose").to_pylist() == DOSE
     check_zip(text.column("zip").to_pylist())
+    assert "0213*" in text.column("zip").to_pylist()  # masked, not a range or a set
     assert "000100" in output.read_text(encoding="utf-8")
 
 
@@ -111,3 +114,11 @@ def test_unknown_input_suffix_is_refused(tmp_path: Path) -> None:
     write_csv(source)
     with pytest.raises(InputError, match="reads and writes only"):
         read_table(source)
+
+
+def test_masking_hierarchy_only_for_codes_of_one_length() -> None:
+    mask = masking_hierarchy(["021", "020", "021"])
+    assert mask is not None
+    assert mask.path("021") == ("021", "02*", "0**", "***")
+    assert masking_hierarchy(["021", "2141"]) is None
+    assert masking_hierarchy(["02*", "021"]) is None

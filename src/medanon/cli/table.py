@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,6 +22,7 @@ from medanon._version import __version__
 from medanon.errors import ConfigurationError, PrivacyError
 from medanon.privacy.api import AnonymizationResult, anonymize
 from medanon.privacy.config import TableConfig, load_toml, parse_hierarchy_options, resolve
+from medanon.privacy.hierarchy import Hierarchy, masking_hierarchy
 from medanon.privacy.metrics import METRIC_HELP
 from medanon.privacy.tableio import (
     atomic_write,
@@ -96,11 +98,20 @@ def table(
             check_suffix(target, "output")
     started = time.perf_counter()
     read = read_table(source)
+    hierarchies: dict[str, Path | Hierarchy] = dict(settings.hierarchies)
+    for name in settings.qi:
+        column = read.table.column(name) if name in read.table.column_names else None
+        if name not in hierarchies and column is not None and column.type == pa.string() \
+                and name in read.codes:
+            mask = masking_hierarchy((v for v in column.to_pylist() if v is not None),
+                                     source=f"masking of {name}")
+            if mask is not None:
+                hierarchies[name] = mask
     result = anonymize(
         read.table, qi=list(settings.qi), sensitive=settings.sensitive, k=settings.k,
         l=settings.l, l_model=settings.l_model,  # type: ignore[arg-type]
         c=settings.c, t=settings.t, t_distance=settings.t_distance,  # type: ignore[arg-type]
-        hierarchies={col: path for col, path in settings.hierarchies.items()},
+        hierarchies=hierarchies,
         max_suppression=settings.max_suppression,
         missing=settings.missing,  # type: ignore[arg-type]
         risk_threshold=settings.risk_threshold, cluster=settings.cluster)
@@ -144,7 +155,8 @@ def table(
 def _report(source: Path, output: Path, settings: TableConfig, result: AnonymizationResult[Any],
             verdict: dict[str, Any], elapsed: float) -> dict[str, Any]:
     values = result.settings.as_dict()
-    values["hierarchies"] = {col: str(path) for col, path in settings.hierarchies.items()}
+    values["hierarchies"].update(
+        {col: str(path) for col, path in settings.hierarchies.items()})
     return {
         "tool": f"medanon {__version__}",
         "input": source.name,

@@ -45,6 +45,7 @@ class ReadTable:
     table: pa.Table
     delimiter: str  # "," for Parquet input
     text: pa.Table | None = None  # CSV input: every column as the text read
+    codes: frozenset[str] = frozenset()  # CSV columns kept as text because they are codes
 
 
 def is_code_name(name: str) -> bool:
@@ -97,9 +98,11 @@ def read_table(path: str | Path) -> ReadTable:
     except (OSError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise InputError(f"cannot read {path}: {_reason(exc)}") from None
     names = [name.lstrip("\ufeff").strip() for name in table.column_names]
-    columns = [text.column(i) if _is_code(name, text.column(i)) else table.column(i)
+    codes = frozenset(name for i, name in enumerate(names) if _is_code(name, text.column(i)))
+    columns = [text.column(i) if name in codes else table.column(i)
                for i, name in enumerate(names)]
-    return ReadTable(pa.table(columns, names=names), delimiter, text.rename_columns(names))
+    return ReadTable(pa.table(columns, names=names), delimiter, text.rename_columns(names),
+                     codes)
 
 
 def _read_csv(path: Path, delimiter: str, types: dict[str, pa.DataType] | None) -> pa.Table:
