@@ -29,4 +29,6 @@ class RunContext:
             relative = text[len(root) + 1:]  # the common case, without pathlib's slow parsing
         else:
             relative = path.relative_to(self.src_root).as_posix()
-        return self.key.digest("source-path", relative).hex()[:20]
+        # The bytes the file system gives: old CDs and Windows shares carry Latin-1 names
+        # that are not UTF-8 (for UTF-8 names these are the same bytes as before).
+        return self.key.digest("source-path", os.fsencode(relative)).hex()[:20]
