@@ -63,6 +63,8 @@ def test_plain_reader_knows_exactly_the_declared_options() -> None:
     (["s", "d", "-r", "r.toml", "--state", "st", "--staging", "sg", "--cluster", "local:2"],
      {"recipe": Path("r.toml"), "state": Path("st"), "staging": Path("sg"),
       "cluster": "local:2"}),
+    (["s", "d", "--key-env", "SITE_KEY"], {"key_env": "SITE_KEY"}),
+    (["--key-env=SITE_KEY", "s", "d"], {"key_env": "SITE_KEY"}),
 ])
 def test_plain_command_lines_are_read_as_typer_reads_them(args: list[str],
                                                           expected: dict[str, Any]) -> None:

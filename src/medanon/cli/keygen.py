@@ -15,11 +15,21 @@ def keygen(
 ) -> None:
     """Write a new random secret key for pseudonyms, UIDs and date shifts.
 
-    Keep it safe: the same key gives the same pseudonyms on every run and machine,
-    and anyone holding it can test a guessed identity against the output.
+    Keep it secret: anyone holding it can test a guessed identity against the output.
+    medanon refuses a key file that group or others can read (fix with chmod 600 FILE).
+
+    Back it up: copy the file to offline storage you control (an encrypted USB stick in a
+    safe, a password manager's file vault), or print its two lines and store the paper.
+    A copy is the right one when a run with it reports the same key fingerprint. For
+    services, pass the key's text with --key-env VAR instead of a file.
+
+    Losing it cannot be undone: pseudonyms, UIDs and date shifts of new files will no
+    longer match those already shared, so a patient's later studies can no longer be
+    linked to earlier ones, and an interrupted run cannot be resumed with another key.
     """
     key = write_key(keyfile)
-    typer.echo(f"wrote key {keyfile} (fingerprint {key.fingerprint})")
+    typer.echo(f"wrote key {keyfile} (fingerprint {key.fingerprint}); back it up: losing it "
+               "means new pseudonyms no longer match old ones")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medanon.custody.keys import SecretKey, load_key, write_key
+from medanon.custody.keys import SecretKey, key_from_environment, load_key, write_key
 from medanon.errors import ConfigurationError, KeyFileError
 
 if TYPE_CHECKING:
@@ -28,12 +28,12 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 
 #: The parameters of :func:`execute` with their defaults, as the typer command declares them.
 DEFAULTS: dict[str, Any] = {
-    "recipe": None, "key": None, "workers": 0, "state": None, "restart": False,
-    "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
+    "recipe": None, "key": None, "key_env": None, "workers": 0, "state": None,
+    "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
 }
 #: Options that take a value: every spelling, and the parameter it sets.
 VALUE_OPTIONS = {
-    "--recipe": "recipe", "-r": "recipe", "--key": "key", "-k": "key",
+    "--recipe": "recipe", "-r": "recipe", "--key": "key", "-k": "key", "--key-env": "key_env",
     "--workers": "workers", "-w": "workers", "--state": "state", "--staging": "staging",
     "--staging-size": "staging_size", "--cluster": "cluster",
 }
@@ -52,12 +52,17 @@ def parse_size(text: str) -> int:
     return int(float(match[1]) * factor)
 
 
-def resolve_key(path: Path | None) -> tuple[SecretKey, str | None]:
+def resolve_key(path: Path | None, variable: str | None = None
+                ) -> tuple[SecretKey, str | None]:
     """The key to use, and a notice to print when a default key was created.
 
-    ``--key`` wins; then ``$MEDANON_KEY_FILE``; then the per-user default key, created on
-    first use so that runs on one machine agree without any setup.
+    ``--key`` or ``--key-env`` (not both) win; then ``$MEDANON_KEY_FILE``; then the per-user
+    default key, created on first use so that runs on one machine agree without any setup.
     """
+    if path is not None and variable is not None:
+        raise ConfigurationError("give either --key or --key-env, not both")
+    if variable is not None:
+        return key_from_environment(variable), None
     if path is not None:
         return load_key(path), None
     env = os.environ.get("MEDANON_KEY_FILE")
@@ -83,7 +88,8 @@ def _echo(message: str, *, err: bool = False) -> None:
 
 
 def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | None = None,
-            workers: int = 0, state: Path | None = None, restart: bool = False,
+            key_env: str | None = None, workers: int = 0, state: Path | None = None,
+            restart: bool = False,
             staging: Path | None = None, staging_size: str = "20G",
             cluster: str | None = None, quiet: bool = False) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``).
@@ -97,7 +103,7 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
     from medanon.runner.walk import STATE_DIR_NAME
 
     chosen = load_recipe(recipe) if recipe is not None else default_recipe()
-    secret, notice = resolve_key(key)
+    secret, notice = resolve_key(key, key_env)
     if notice and not quiet:
         _echo(f"medanon: {notice}", err=True)
     options = RunOptions(workers=workers, state_dir=state, restart=restart,
@@ -172,6 +178,10 @@ def register(app: typer.Typer) -> None:
         key: Path | None = typer.Option(None, "--key", "-k",
                                         help="Secret key file (see 'medanon keygen'). Default: "
                                              "$MEDANON_KEY_FILE or ~/.config/medanon/medanon.key."),
+        key_env: str | None = typer.Option(None, "--key-env", metavar="VAR",
+                                           help="Read the key from the environment variable "
+                                                "VAR (the text of a key file), for services "
+                                                "and containers."),
         workers: int = typer.Option(0, "--workers", "-w", min=0,
                                     help="Worker processes (0: one per core)."),
         state: Path | None = typer.Option(None, "--state",
@@ -200,7 +210,8 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 every file written, 1 some files withheld or failed, 2 usage or
         configuration error (or the output could not be written).
         """
-        raise typer.Exit(execute(src, dst, recipe=recipe, key=key, workers=workers,
+        raise typer.Exit(execute(src, dst, recipe=recipe, key=key, key_env=key_env,
+                                 workers=workers,
                                  state=state, restart=restart, staging=staging,
                                  staging_size=staging_size, cluster=cluster, quiet=quiet))
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,19 +70,62 @@ def write_key(path: Path, key: SecretKey | None = None) -> SecretKey:
 
 
 def load_key(path: Path) -> SecretKey:
-    """Read a key file written by :func:`write_key`."""
+    """Read a key file written by :func:`write_key`.
+
+    A key file that group or others may read is refused before it is read: anyone who
+    can read the key can test a guessed identity against every pseudonym made with it.
+    """
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="ascii")
+        mode = path.stat().st_mode
     except FileNotFoundError:
         raise KeyFileError(
             f"key file {path} does not exist (create one with 'medanon keygen')") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyFileError(f"cannot read key file {path}: {exc}") from None
-    lines = text.split()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+    if os.name == "posix" and mode & 0o077:
+        raise KeyFileError(
+            f"key file {path} can be read by group or others "
+            f"(mode {stat.S_IMODE(mode):04o}); make it private with: chmod 600 {path}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
+    return parse_key(data, f"{path} is not a medanon key file")
+
+
+def key_from_environment(variable: str) -> SecretKey:
+    """The key held, as the text of a key file, in the environment variable ``variable``.
+
+    For services and containers, where a secret arrives in the environment rather than
+    as a file: ``export VAR="$(cat site.key)"``. The message never repeats the value.
+    """
+    text = os.environ.get(variable)
+    if not text:
+        raise KeyFileError(f"the environment variable {variable} is not set or empty "
+                           f"(set it to the text of a key file: export {variable}=\"$(cat "
+                           "FILE)\")")
+    return parse_key(text.encode("utf-8", "surrogateescape"),
+                     f"the environment variable {variable} does not hold a medanon key "
+                     "(expected the text of a key file from 'medanon keygen')")
+
+
+def parse_key(data: bytes, not_a_key: str) -> SecretKey:
+    """The key in the bytes of a key file; ``not_a_key`` is the message when it is none.
+
+    Any other content (a certificate, a binary file, a truncated copy) gives that one
+    message, never a decoder's: the bytes may be a secret of some other kind.
+    """
+    try:
+        lines = data.decode("ascii").split()
+    except UnicodeDecodeError:
+        raise KeyFileError(not_a_key) from None
     if len(lines) != 2 or lines[0] != KEY_HEADER:
-        raise KeyFileError(f"{path} is not a medanon key file")
+        raise KeyFileError(not_a_key)
     try:
         material = base64.b64decode(lines[1], validate=True)
     except ValueError:
-        raise KeyFileError(f"{path} is not a medanon key file (bad encoding)") from None
+        raise KeyFileError(f"{not_a_key} (bad encoding)") from None
+    if len(material) < 16:
+        raise KeyFileError(f"{not_a_key} (the key is shorter than 128 bits)")
     return SecretKey(material)
