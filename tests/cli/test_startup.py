@@ -60,6 +60,7 @@ def test_plain_reader_knows_exactly_the_declared_options() -> None:
     (["s", "--key", "k.key", "d", "-q"], {"key": Path("k.key"), "quiet": True}),
     (["--key=k", "-w", "3", "--restart", "s", "d", "--staging-size", "1G"],
      {"key": Path("k"), "workers": 3, "restart": True, "staging_size": "1G"}),
+    (["s", "d", "--accept-no-meta"], {"accept_no_meta": True}),
     (["s", "d", "-r", "r.toml", "--state", "st", "--staging", "sg", "--cluster", "local:2"],
      {"recipe": Path("r.toml"), "state": Path("st"), "staging": Path("sg"),
       "cluster": "local:2"}),

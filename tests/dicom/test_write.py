@@ -11,11 +11,13 @@ from pydicom.uid import UID
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.quiet import quiet_pydicom
+from medanon.dicom.read import PixelSpan
 from medanon.dicom.tempfiles import TEMP_PREFIX, remove_stale_temporaries
 from medanon.dicom.uids import medanon_uid
 from medanon.dicom.write import (
     IMPLEMENTATION_CLASS_UID,
     Published,
+    SourceReadError,
     build_file_meta,
     file_digest,
     output_relpath,
@@ -159,8 +161,19 @@ def test_a_failed_write_leaves_no_temporary(tmp_path: Path) -> None:
     ds = output_dataset()
     with quiet_pydicom():
         ds.add_new(0x00181030, "LO", object())  # a value pydicom cannot encode
-    with quiet_pydicom(), pytest.raises(TypeError):
+    # The header is encoded before anything is written: the input's fault, said as such.
+    with quiet_pydicom(), pytest.raises(DeidentificationError, match=r"\(TypeError\)"):
         write_temporary(tmp_path / "x.dcm", ds, EXPLICIT_LITTLE, durable=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_source_that_cannot_be_read_is_the_inputs_error(tmp_path: Path) -> None:
+    ds = output_dataset()
+    gone = tmp_path / "gone.dcm"  # removed between reading its header and copying its pixels
+    span = PixelSpan(start=0, end=8, encapsulated=False)
+    with quiet_pydicom(), pytest.raises(SourceReadError, match="cannot read the file"):
+        write_temporary(tmp_path / "x.dcm", ds, EXPLICIT_LITTLE, source=gone, span=span,
+                        durable=False)
     assert leftovers(tmp_path) == []
 
 

@@ -30,6 +30,7 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 DEFAULTS: dict[str, Any] = {
     "recipe": None, "key": None, "key_env": None, "workers": 0, "state": None,
     "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
+    "accept_no_meta": False,
 }
 #: Options that take a value: every spelling, and the parameter it sets.
 VALUE_OPTIONS = {
@@ -38,7 +39,8 @@ VALUE_OPTIONS = {
     "--staging-size": "staging_size", "--cluster": "cluster",
 }
 #: Options that are flags.
-FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet"}
+FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
+                "--accept-no-meta": "accept_no_meta"}
 _PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging"})
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -91,7 +93,8 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
             key_env: str | None = None, workers: int = 0, state: Path | None = None,
             restart: bool = False,
             staging: Path | None = None, staging_size: str = "20G",
-            cluster: str | None = None, quiet: bool = False) -> int:
+            cluster: str | None = None, quiet: bool = False,
+            accept_no_meta: bool = False) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``).
 
     The runner and the recipe code load here, not when the module is imported, so that
@@ -108,7 +111,7 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
         _echo(f"medanon: {notice}", err=True)
     options = RunOptions(workers=workers, state_dir=state, restart=restart,
                          staging_dir=staging, staging_budget=parse_size(staging_size),
-                         cluster=cluster)
+                         cluster=cluster, accept_no_meta=accept_no_meta)
     exclude = (dst, state or dst / STATE_DIR_NAME)
     with RunProgress(src, exclude, quiet=quiet) as progress:
         result = run_folder(src, dst, chosen, secret, options=options,
@@ -199,6 +202,9 @@ def register(app: typer.Typer) -> None:
                                            help="Run on Dask: tcp://HOST:PORT of a scheduler, "
                                                 "or local:N to start N local workers."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+        accept_no_meta: bool = typer.Option(False, "--accept-no-meta",
+                                            help="Also read DICOM data sets stored without "
+                                                 "preamble and file meta (old archives)."),
     ) -> None:
         """De-identify every DICOM file under SRC into DST.
 
@@ -213,6 +219,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(execute(src, dst, recipe=recipe, key=key, key_env=key_env,
                                  workers=workers,
                                  state=state, restart=restart, staging=staging,
-                                 staging_size=staging_size, cluster=cluster, quiet=quiet))
+                                 staging_size=staging_size, cluster=cluster, quiet=quiet,
+                                 accept_no_meta=accept_no_meta))
 
     app.command("run")(run)

@@ -129,7 +129,10 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
         raise
     except (EOFError, struct.error):
         raise InputError("truncated file: it ends inside a data element") from None
-    except (ValueError, KeyError, TypeError, NotImplementedError, OSError) as exc:
+    except Exception as exc:
+        # pydicom reports malformed bytes with many types (OSError for "no tag to read",
+        # NotImplementedError for an unknown VR, MemoryError for a length set huge, ...):
+        # all of them happened while reading this one input, so they are this input's.
         raise InputError(f"cannot parse the file: {type(exc).__name__}") from None
     header = Dataset(dataset)
     read_implicit, read_little = dataset.original_encoding

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import io
 import os
 import re
 from enum import StrEnum
@@ -29,7 +30,7 @@ from medanon.dicom.peek import stored_uid
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
 from medanon.dicom.tempfiles import TEMP_PREFIX
 from medanon.dicom.uids import medanon_uid
-from medanon.errors import DeidentificationError
+from medanon.errors import DeidentificationError, InputError
 
 IMPLEMENTATION_CLASS_UID = medanon_uid("implementation-class")
 IMPLEMENTATION_VERSION = ("MEDANON_" + __version__.replace(".", "_"))[:16]
@@ -83,23 +84,25 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
 
     Pixel data comes from ``pixel_element`` (a whole encoded element) when given, else from
     ``span`` of ``source`` (copied unchanged), else it is inside ``dataset`` or absent.
+
+    The three sides of this step fail differently, and the caller must tell them apart by
+    where they fail, not by the exception's type (pydicom raises OSError for malformed
+    bytes): the header is encoded in memory first, so whatever encoding raises is the
+    input's (:class:`DeidentificationError`); reading the source's pixel data raises
+    :class:`SourceReadError`; only writing the temporary file raises OSError, an error
+    of the output side that stops the run.
     """
     if "SOPClassUID" not in dataset or "SOPInstanceUID" not in dataset:
         raise DeidentificationError("the dataset has no SOP Class UID or SOP Instance UID")
+    header = _encoded_header(dataset, transfer_syntax)
     temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
     try:
         with _create(temp) as out:
-            sop_class = stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID)
-            sop_instance = stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID)
-            meta = encode_file_meta(sop_class, sop_instance, transfer_syntax,
-                                    IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
-            write_part10(out, meta, dataset,
-                         implicit_vr=transfer_syntax == IMPLICIT_LITTLE,
-                         little_endian=transfer_syntax != EXPLICIT_BIG)
+            out.write(header)
             if pixel_element is not None:
                 out.write(pixel_element)
             elif span is not None and source is not None:
-                with open(source, "rb") as src:
+                with _open_source(source) as src:
                     src.seek(span.start)
                     _copy_exactly(src, out, span.end - span.start)
             out.flush()
@@ -109,6 +112,44 @@ def write_temporary(target: Path, dataset: Dataset, transfer_syntax: str, *,
         temp.unlink(missing_ok=True)
         raise
     return temp
+
+
+class SourceReadError(InputError):
+    """The source file could not be read while its pixel data was copied."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(f"cannot read the file ({exc.strerror or type(exc).__name__})")
+
+
+def _open_source(path: Path) -> BinaryIO:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise SourceReadError(exc) from None
+
+
+def _encoded_header(dataset: Dataset, transfer_syntax: str) -> bytes:
+    """File meta and data set up to the pixel data, encoded; any failure is the input's.
+
+    Values are encoded as read: an invalid one, or an element pydicom parses only now (a
+    sequence kept raw, a VR it does not know), can raise almost anything, and all of it
+    means that this input cannot be written as it is.
+    """
+    buffer = io.BytesIO()
+    try:
+        sop_class = stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID)
+        sop_instance = stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID)
+        meta = encode_file_meta(sop_class, sop_instance, transfer_syntax,
+                                IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
+        write_part10(buffer, meta, dataset,
+                     implicit_vr=transfer_syntax == IMPLICIT_LITTLE,
+                     little_endian=transfer_syntax != EXPLICIT_BIG)
+    except DeidentificationError:
+        raise
+    except Exception as exc:
+        raise DeidentificationError(
+            f"an invalid value could not be encoded ({type(exc).__name__})") from None
+    return buffer.getvalue()
 
 
 def _create(path: Path) -> BinaryIO:
@@ -174,8 +215,7 @@ def _same_bytes(first: Path, second: Path) -> bool:
                 return True
 
 
-_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
-                            errno.EBADF, errno.EPERM})
+_OUTPUT_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 def _copy_exactly(src: BinaryIO, dst: BinaryIO, length: int) -> None:
@@ -191,20 +231,23 @@ def _copy_exactly(src: BinaryIO, dst: BinaryIO, length: int) -> None:
         try:
             copied = os.copy_file_range(src.fileno(), dst.fileno(), remaining, offset)
         except OSError as exc:
-            if exc.errno not in _NO_KERNEL_COPY or remaining != length:
+            if exc.errno in _OUTPUT_FULL:
                 raise
+            # Either side may have failed (or the kernel cannot copy between them): the
+            # copy by chunks below goes on from here and tells the two sides apart.
             kernel_copy = False
             break
         if copied == 0:
             raise DeidentificationError("the source file shrank while it was being copied")
         offset += copied
         remaining -= copied
-    if not remaining:
-        src.seek(offset)
-        dst.seek(0, os.SEEK_END)
-        return
+    src.seek(offset)
+    dst.seek(0, os.SEEK_END)
     while remaining:
-        chunk = src.read(min(CHUNK, remaining))
+        try:
+            chunk = src.read(min(CHUNK, remaining))
+        except OSError as exc:
+            raise SourceReadError(exc) from None
         if not chunk:
             raise DeidentificationError("the source file shrank while it was being copied")
         dst.write(chunk)

@@ -21,6 +21,7 @@ class RunContext:
     key: SecretKey
     plan: CollectionPlan = EMPTY_PLAN
     durable: bool = True
+    accept_no_meta: bool = False  # also read bare data sets (no preamble, no file meta)
 
     def source_id(self, path: Path) -> str:
         """The keyed hash naming an input file in reports and logs (never its path)."""

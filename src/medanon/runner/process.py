@@ -16,7 +16,13 @@ from medanon.dicom.pixel_steps import clean_segments_in_dataset, drop_offset_tab
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import SourceInstance, read_instance
 from medanon.dicom.transform import Transformed, deidentify
-from medanon.dicom.write import Published, output_relpath, publish, write_temporary
+from medanon.dicom.write import (
+    Published,
+    SourceReadError,
+    output_relpath,
+    publish,
+    write_temporary,
+)
 from medanon.errors import DeidentificationError, InputError
 from medanon.runner.context import RunContext as RunContext  # re-exported: the unit of work
 from medanon.runner.manifest import CLASH_REASON
@@ -34,16 +40,28 @@ def process_file(path: Path, ctx: RunContext, read_from: Path | None = None) -> 
 
 
 def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
+    """Read, transform, write: what fails in each step says whose fault it is.
+
+    Everything raised while reading the input makes it failed, and everything raised
+    while de-identifying or encoding it makes it withheld, whatever the exception's type
+    (pydicom raises OSError, NotImplementedError, MemoryError, ... for odd bytes). Only
+    writing the output can raise, with OSError: a full or read-only disk would fail every
+    file the same way, so the run stops there and can be resumed.
+    """
     source_id = ctx.source_id(original)
     try:
         size = os.path.getsize(path)
     except OSError as exc:
         return FileOutcome(source_id, Status.FAILED, f"cannot read the file ({exc.strerror})")
     try:
-        instance = read_instance(path)
+        instance = read_instance(path, accept_no_meta=ctx.accept_no_meta)
+        is_dicomdir = instance.is_dicomdir  # the file meta's values are parsed on first use
     except InputError as exc:
         return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
-    if instance.is_dicomdir:
+    except Exception as exc:
+        return FileOutcome(source_id, Status.FAILED,
+                           f"cannot parse the file: {type(exc).__name__}", bytes_in=size)
+    if is_dicomdir:
         return FileOutcome(source_id, Status.EXCLUDED,
                            "DICOMDIR (a media index that names the original files)",
                            bytes_in=size)
@@ -52,18 +70,24 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                                  has_pixel_data=instance.has_pixel_data)
         pixel_element = _cleaned_pixel_element(path, instance, transformed)
         relpath = output_relpath(transformed.patient_pseudonym, transformed.dataset)
-        target = ctx.dst_root / relpath
+    except InputError as exc:
+        return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
+    except DeidentificationError as exc:
+        return FileOutcome(source_id, Status.WITHHELD, str(exc), bytes_in=size)
+    except Exception as exc:
+        # A value or element of the input that the transform cannot handle: fail closed,
+        # naming the kind of problem only.
+        return FileOutcome(source_id, Status.WITHHELD,
+                           f"could not be de-identified ({type(exc).__name__})", bytes_in=size)
+    target = ctx.dst_root / relpath
+    try:
         temp = write_temporary(target, transformed.dataset, instance.transfer_syntax,
                                source=path, span=instance.pixels, pixel_element=pixel_element,
                                durable=ctx.durable)
-    except DeidentificationError as exc:
+    except InputError as exc:  # the source could not be read while its pixels were copied
+        return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
+    except DeidentificationError as exc:  # a value could not be encoded
         return FileOutcome(source_id, Status.WITHHELD, str(exc), bytes_in=size)
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-        # pydicom could not encode a value read from the file: the input holds an
-        # invalid value. Fail closed, naming the kind of problem only.
-        return FileOutcome(source_id, Status.WITHHELD,
-                           f"an invalid value could not be encoded ({type(exc).__name__})",
-                           bytes_in=size)
     written = temp.stat().st_size
     result, digest = publish(temp, target)
     if result is Published.LOST:
@@ -85,9 +109,12 @@ def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Tr
         return None
     if not span.encapsulated:
         return None
-    with open(path, "rb") as handle:
-        handle.seek(span.start)
-        element = handle.read(span.end - span.start)
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(span.start)
+            element = handle.read(span.end - span.start)
+    except OSError as exc:
+        raise SourceReadError(exc) from None
     cleaned = jpeg_segments.clean_encapsulated(element, instance.transfer_syntax)
     if cleaned is not None:
         drop_offset_tables(dataset)

@@ -62,6 +62,7 @@ class RunOptions:
     staging_dir: Path | None = None
     staging_budget: int = 20 * 1024**3
     cluster: str | None = None
+    accept_no_meta: bool = False  # read bare data sets too (see read_instance)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         resuming = manifest.has_files()
         manifest.mark_started()
         ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan,
-                         durable=False)
+                         durable=False, accept_no_meta=options.accept_no_meta)
         session = SessionStats()
         tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx,
                                manifest if resuming else None, session, on_progress)
