@@ -21,8 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from medanon.custody.keys import SecretKey, write_key  # noqa: E402
 from tests.fuzz.mutants import write_collection  # noqa: E402
+
+from medanon.custody.keys import SecretKey, write_key  # noqa: E402
 
 
 def one_seed(root: Path, mutants: int, seed: int, workers: int) -> bool:
