@@ -1,0 +1,26 @@
+"""Silence pydicom while the verifier reads: its warnings can quote the values they doubt.
+
+An odd value in an output is for the verifier to report by tag path, never for a
+library warning to print on the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """No pydicom warning or log line while the block runs."""
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)

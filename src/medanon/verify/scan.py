@@ -1,0 +1,240 @@
+"""Scan one output file: every element at every depth, its raw bytes and its path.
+
+The file is read once; pydicom parses it from memory (decoding text with the file's
+own Specific Character Set), and the same bytes are searched raw, so a value hidden in
+the preamble, the file meta, a binary private blob or a JPEG comment inside the pixel
+data is found too. Raw hits inside an element already reported are not repeated.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
+
+from medanon.verify.census import census_entries
+from medanon.verify.findings import Finding
+from medanon.verify.needles import ANY_PATIENT, NeedleIndex, group_by_category
+from medanon.verify.sources import pixel_hash
+from medanon.verify.structure import Place, check_dataset, check_place, walk
+
+_TEXT_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC", "AE", "CS", "DA", "DT",
+                       "TM", "AS", "IS", "DS", "UR", "UI"})
+_BLOB_VRS = frozenset({"OB", "UN", "OW"})
+_FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
+_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
+#: A needle matched inside pixel data must be this long: shorter ones occur by chance.
+MIN_PIXEL_MATCH = 6
+_DATE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:19|20)\d\d[-/.]?(?:0[1-9]|1[0-2])[-/.]?"
+                           r"(?:0[1-9]|[12]\d|3[01])|(?:0[1-9]|[12]\d|3[01])[./]"
+                           r"(?:0[1-9]|1[0-2])[./](?:19|20)\d\d)(?!\d)")
+
+
+@dataclass
+class ScanResult:
+    """What one output file yielded."""
+
+    relative: str
+    parsed: bool
+    findings: list[Finding] = field(default_factory=list)
+    sop_uid: str = ""
+    container_uids: tuple[str, ...] = ()  # its study and series: references may name them
+    pixel_hash: str = ""
+    references: list[tuple[str, str]] = field(default_factory=list)  # (location, uid)
+    census: list[tuple[str, str, str, str]] = field(default_factory=list)
+    bytes_read: int = 0
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What every worker needs to scan outputs (sent once per worker)."""
+
+    index: NeedleIndex | None  # None: no --against, pattern checks only
+    patient_by_uid: dict[str, int] = field(default_factory=dict)  # output SOP UID -> patient
+    patient_by_pixels: dict[str, int] = field(default_factory=dict)  # pixel hash -> patient
+
+
+def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
+    """Scan one file of OUT; a file that does not parse is a finding."""
+    relative = path.relative_to(root).as_posix()
+    result = ScanResult(relative, parsed=False)
+    _scan_path(result, ctx)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        result.findings.append(Finding(relative, "file", "structure", "file cannot be read"))
+        return result
+    result.bytes_read = len(data)
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data))
+        places = list(walk(ds))
+        result.sop_uid = str(ds.get("SOPInstanceUID", "") or "")
+        result.container_uids = tuple(str(ds.get(k, "") or "") for k in
+                                      ("StudyInstanceUID", "SeriesInstanceUID"))
+    except (InvalidDicomError, OSError, ValueError, TypeError, KeyError, EOFError,
+            AttributeError, NotImplementedError):
+        result.findings.append(Finding(relative, "file", "structure",
+                                       "not a DICOM file pydicom can read"))
+        if ctx.index is not None:
+            _scan_raw(result, data, None, ctx, ctx.index, set())
+        return result
+    result.parsed = True
+    result.pixel_hash = pixel_hash(ds)
+    patient = ctx.patient_by_uid.get(result.sop_uid,
+                                     ctx.patient_by_pixels.get(result.pixel_hash, ANY_PATIENT))
+    found_here: set[int] = set()
+    for place in places:
+        result.findings += check_place(relative, place, against=ctx.index is not None)
+        _scan_element(result, place, ctx, patient, found_here)
+    result.findings += check_dataset(relative, ds)
+    for place in walk(ds.file_meta):
+        _scan_element(result, place, ctx, patient, found_here, prefix="file-meta:")
+    if ctx.index is not None:
+        _scan_raw(result, data, ds, ctx, ctx.index, found_here, patient)
+    result.census = census_entries(places)
+    return result
+
+
+def _scan_path(result: ScanResult, ctx: ScanContext) -> None:
+    if ctx.index is None:
+        return
+    numbers = ctx.index.match_text(result.relative)
+    _add_hits(result, "path", numbers, ctx.index, ANY_PATIENT)
+    if ctx.index.match_uids(result.relative):
+        result.findings.append(Finding(result.relative, "path", "uid",
+                                       "original UID in the output path"))
+
+
+def _element_texts(place: Place) -> list[str]:
+    element = place.element
+    if int(element.tag) in _PIXEL_TAGS or element.VR == "SQ" or element.value is None:
+        return []
+    if element.VR in _TEXT_VRS:
+        value = element.value
+        items = list(value) if isinstance(value, MultiValue | list | tuple) else [value]
+        return [str(v) for v in items]
+    if element.VR in _BLOB_VRS and isinstance(element.value, bytes | bytearray):
+        if (element.tag.group & 0xFF00) == 0x6000 and element.tag.element == 0x3000:
+            return []  # overlay bits: reported as an overlay, searched raw
+        raw = bytes(element.value)
+        return [raw.decode("latin-1"), raw.decode("utf-8", errors="ignore")]
+    return []
+
+
+def _scan_element(result: ScanResult, place: Place, ctx: ScanContext, patient: int,
+                  found_here: set[int], prefix: str = "") -> None:
+    texts = _element_texts(place)
+    if not texts:
+        return
+    location = prefix + place.path
+    if place.element.VR == "SQ":
+        return
+    if place.element.VR == "UI" or place.element.VR in _FREE_TEXT_VRS:
+        result.references += _references(place, texts)
+    if ctx.index is None:
+        if place.element.VR in _FREE_TEXT_VRS and any(_DATE_IN_TEXT.search(t) for t in texts):
+            result.findings.append(Finding(result.relative, location, "date",
+                                           "date written in free text",
+                                           tuple(m for t in texts
+                                                 for m in _DATE_IN_TEXT.findall(t))))
+        return
+    numbers: set[int] = set()
+    for text in texts:
+        numbers |= ctx.index.match_text(text)
+    found_here |= _add_hits(result, location, numbers, ctx.index, patient)
+    uids = [u for t in texts for u in ctx.index.match_uids(t)]
+    if uids:
+        result.findings.append(Finding(result.relative, location, "uid",
+                                       "original UID not remapped", tuple(uids)))
+
+
+def _references(place: Place, texts: list[str]) -> list[tuple[str, str]]:
+    if place.element.keyword != "ReferencedSOPInstanceUID":
+        return []
+    return [(place.path, t.strip("\x00 ")) for t in texts if t.strip("\x00 ")]
+
+
+def _add_hits(result: ScanResult, location: str, numbers: set[int], index: NeedleIndex,
+              patient: int) -> set[int]:
+    """Findings for needles found in one place; dates only of the output's own patient."""
+    kept = {n for n in numbers if index.needles[n].patient in (ANY_PATIENT, patient)
+            or patient == ANY_PATIENT}
+    for category, needles in group_by_category(kept, index).items():
+        checks = sorted({n.check for n in needles})
+        result.findings.append(Finding(result.relative, location, category,
+                                       "; ".join(checks) + " found",
+                                       tuple(sorted({n.value for n in needles}))))
+    return kept
+
+
+def _regions(data: bytes, ds: Dataset | None) -> tuple[int, int, int]:
+    """End of the file meta, and start and end of the pixel data, as byte offsets."""
+    meta_end = 132
+    if ds is not None and data[128:132] == b"DICM":
+        length = ds.file_meta.get("FileMetaInformationGroupLength")
+        meta_end = 144 + int(length) if length is not None else 132
+    start = data.rfind(b"\xe0\x7f\x10\x00")
+    return meta_end, (start if start >= 0 else len(data)), len(data)
+
+
+def _jpeg_headers(data: bytes, start: int) -> list[tuple[int, int]]:
+    """Byte ranges of JPEG headers (start of image to start of scan) in encapsulated frames.
+
+    Comment and application segments live there: text, not compressed noise, so every
+    needle is searched there, however short.
+    """
+    ranges = []
+    position = data.find(b"\xff\xd8\xff", start)
+    while position >= 0:
+        end = data.find(b"\xff\xda", position)
+        end = len(data) if end < 0 else end
+        ranges.append((position, end))
+        position = data.find(b"\xff\xd8\xff", end)
+    return ranges
+
+
+def _scan_raw(result: ScanResult, data: bytes, ds: Dataset | None, ctx: ScanContext,
+              index: NeedleIndex, found_here: set[int], patient: int = ANY_PATIENT) -> None:
+    """The raw bytes: preamble, file meta, pixel data, and anything the parse left out."""
+    meta_end, pixel_start, pixel_end = _regions(data, ds)
+    has_preamble = data[128:132] == b"DICM"
+    by_region: dict[str, set[int]] = {}
+    headers = _jpeg_headers(data, pixel_start)
+    for offset, number, length in index.match_bytes(data):
+        needle = index.needles[number]
+        if needle.patient not in (ANY_PATIENT, patient) and patient != ANY_PATIENT:
+            continue
+        if has_preamble and offset < 128:
+            region = "preamble"
+        elif has_preamble and offset < meta_end:
+            region = "file-meta"
+        elif pixel_start <= offset < pixel_end:
+            if length < MIN_PIXEL_MATCH and not any(a <= offset < b for a, b in headers):
+                continue
+            region = "pixel-data"
+        elif number in found_here:
+            continue  # inside an element already reported
+        else:
+            region = "bytes"
+        by_region.setdefault(region, set()).add(number)
+    for offset, _uid in index.match_uid_bytes(data):
+        if ds is None:
+            region = "bytes"
+        elif has_preamble and offset < 128:
+            region = "preamble"
+        elif offset >= pixel_start:
+            region = "pixel-data"
+        else:
+            continue  # inside an element: reported by the element search
+        result.findings.append(Finding(result.relative, region, "uid",
+                                       "original UID in the raw bytes"))
+    for region, numbers in sorted(by_region.items()):
+        if region == "file-meta":
+            numbers = {n for n in numbers if n not in found_here}
+        _add_hits(result, region, numbers, index, ANY_PATIENT)

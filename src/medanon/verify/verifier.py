@@ -1,0 +1,226 @@
+"""``verify_folder``: check an output collection, independently of the code that wrote it.
+
+Order: read the sources (when ``against`` is given) and index their identifying values;
+scan every output file (elements at every depth, raw bytes, path, structure, census);
+resolve references across OUT; account for every input; compare dciodvfy's errors.
+Library code: nothing is printed; pass ``on_progress`` to follow it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medanon.custody.keys import SecretKey
+from medanon.errors import ConfigurationError
+from medanon.verify import validity
+from medanon.verify.accounting import Accounting, account, new_uid, read_run_report
+from medanon.verify.census import Census
+from medanon.verify.findings import Finding, sort_key
+from medanon.verify.needles import ANY_PATIENT, Needle, NeedleIndex
+from medanon.verify.pool import run_parallel
+from medanon.verify.scan import ScanContext, ScanResult, scan_output
+from medanon.verify.sources import SourceRecord, read_source
+from medanon.verify.walk import files_under
+
+DCIODVFY_MODES = ("all", "sample", "off")
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """How to verify."""
+
+    against: Path | None = None
+    key: SecretKey | None = None
+    workers: int = 0
+    dciodvfy: str = "sample"
+
+
+@dataclass
+class VerifyResult:
+    """Everything the verifier found, and what it looked at."""
+
+    findings: list[Finding]
+    census: list[dict[str, Any]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when nothing was found, else 1."""
+        return 1 if self.findings else 0
+
+    def to_dict(self, *, show_values: bool = False) -> dict[str, Any]:
+        """The JSON form (``--json``)."""
+        return {"summary": self.summary,
+                "findings": [f.to_dict(show_values=show_values) for f in self.findings],
+                "census": self.census}
+
+
+def _scan(path: tuple[Path, Path], ctx: ScanContext) -> ScanResult:
+    return scan_output(path[0], path[1], ctx)
+
+
+def _dciodvfy(pair: tuple[Path, Path], _ctx: object) -> tuple[Path, list[str]]:
+    return pair[0], validity.new_errors(pair)
+
+
+def build_index(sources: list[SourceRecord]) -> tuple[NeedleIndex, dict[str, int]]:
+    """The needle index of every source value, and each patient's number."""
+    index = NeedleIndex()
+    patients: dict[str, int] = {}
+    for record in sources:
+        if not record.parsed:
+            continue
+        patient = patients.setdefault(record.patient, len(patients))
+        for value in record.values:
+            index.add(Needle(value.category, value.value, value.check,
+                             patient if value.dated else ANY_PATIENT))
+        for uid in record.uids:
+            index.add_uid(uid, patient)
+    return index, patients
+
+
+def verify_folder(out: Path, options: VerifyOptions | None = None,
+                  on_progress: ProgressCallback | None = None) -> VerifyResult:
+    """Verify every file under ``out``; see the module docstring for what is checked.
+
+    Raises
+    ------
+    ConfigurationError
+        ``out`` (or ``against``) is not a folder, or an option is invalid.
+    """
+    options = options or VerifyOptions()
+    if not out.is_dir():
+        raise ConfigurationError("the output folder (OUT) does not exist or is not a folder")
+    if options.against is not None and not options.against.is_dir():
+        raise ConfigurationError("--against: the source folder does not exist or is not a "
+                                 "folder")
+    if options.dciodvfy not in DCIODVFY_MODES:
+        raise ConfigurationError(f"--dciodvfy must be one of {', '.join(DCIODVFY_MODES)}")
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    sources: list[SourceRecord] = []
+    ctx = ScanContext(index=None)
+    if options.against is not None:
+        src = options.against
+        sources = list(run_parallel(_read_source_item, ((p, src) for p in files_under(src)),
+                                    None, options.workers,
+                                    _ticker(on_progress, "sources")))
+        index, patients = build_index(sources)
+        by_uid: dict[str, int] = {}
+        by_pixels: dict[str, int] = {}
+        for record in sources:
+            if record.parsed:
+                number = patients[record.patient]
+                if options.key is not None and record.sop_uid:
+                    by_uid[new_uid(options.key, record.sop_uid)] = number
+                if record.pixel_hash:
+                    by_pixels[record.pixel_hash] = number
+        ctx = ScanContext(index=index, patient_by_uid=by_uid, patient_by_pixels=by_pixels)
+        timings["sources_seconds"] = time.monotonic() - started
+    scan_started = time.monotonic()
+    census = Census()
+    findings: list[Finding] = []
+    scans: list[ScanResult] = []
+    total_bytes = 0
+    for result in run_parallel(_scan, ((p, out) for p in files_under(out, skip_release=True)),
+                               ctx, options.workers, _ticker(on_progress, "outputs")):
+        findings += result.findings
+        census.add_file(result.census)
+        result.census = []
+        total_bytes += result.bytes_read
+        scans.append(result)
+    timings["outputs_seconds"] = time.monotonic() - scan_started
+    findings += _unresolved_references(scans)
+    accounting = None
+    if options.against is not None:
+        accounting = account(sources, {s.sop_uid for s in scans if s.sop_uid},
+                             {s.pixel_hash for s in scans if s.pixel_hash},
+                             read_run_report(out), options.key)
+        findings += accounting.findings
+    validity_note, validity_findings = _validity(scans, sources, out, options)
+    findings += validity_findings
+    timings["total_seconds"] = time.monotonic() - started
+    findings = sorted(set(findings), key=sort_key)
+    summary = _summary(scans, sources, findings, accounting, options, timings, total_bytes,
+                       validity_note)
+    return VerifyResult(findings, census.to_rows(), summary)
+
+
+def _read_source_item(item: tuple[Path, Path], _ctx: object) -> SourceRecord:
+    return read_source(item[0], item[1])
+
+
+def _ticker(on_progress: ProgressCallback | None, phase: str) -> Callable[[object], None]:
+    count = [0]
+
+    def tick(_result: object) -> None:
+        count[0] += 1
+        if on_progress is not None:
+            on_progress(phase, count[0])
+    return tick
+
+
+def _unresolved_references(scans: list[ScanResult]) -> list[Finding]:
+    """References to an instance that is not in OUT (withheld, or a UID left unmapped)."""
+    present = {s.sop_uid for s in scans if s.sop_uid}
+    present.update(uid for s in scans for uid in s.container_uids if uid)
+    return [Finding(s.relative, location, "structure",
+                    "referenced instance is not in OUT", (uid,))
+            for s in scans for location, uid in s.references if uid not in present]
+
+
+def _validity(scans: list[ScanResult], sources: list[SourceRecord], out: Path,
+              options: VerifyOptions) -> tuple[str, list[Finding]]:
+    if options.dciodvfy == "off":
+        return "off", []
+    if options.against is None:
+        return "not compared (needs --against)", []
+    if not validity.available():
+        return "dciodvfy is not installed (Debian package dicom3tools): not checked", []
+    source_of_hash = {s.pixel_hash: s for s in sources if s.parsed and s.pixel_hash}
+    source_of_uid = {new_uid(options.key, s.sop_uid): s for s in sources
+                     if s.parsed and s.sop_uid} if options.key is not None else {}
+    pairs = []
+    for scan in scans:
+        record = source_of_uid.get(scan.sop_uid) or source_of_hash.get(scan.pixel_hash)
+        if scan.parsed and record is not None:
+            pairs.append((out / scan.relative, options.against / record.relative))
+    chosen = validity.choose(pairs, options.dciodvfy)
+    findings = []
+    for output, errors in run_parallel(_dciodvfy, chosen, None, options.workers):
+        relative = output.relative_to(out).as_posix()
+        findings += [Finding(relative, "file", "validity", f"dciodvfy: {e}") for e in errors]
+    return f"{len(chosen)} of {len(pairs)} paired files checked", findings
+
+
+def _summary(scans: list[ScanResult], sources: list[SourceRecord], findings: list[Finding],
+             accounting: Accounting | None, options: VerifyOptions,
+             timings: dict[str, float], total_bytes: int, validity_note: str
+             ) -> dict[str, Any]:
+    seconds = max(timings.get("outputs_seconds", 0.0), 1e-9)
+    summary: dict[str, Any] = {
+        "outputs": len(scans),
+        "outputs_parsed": sum(s.parsed for s in scans),
+        "bytes_read": total_bytes,
+        "findings": len(findings),
+        "by_category": dict(sorted(Counter(f.category for f in findings).items())),
+        "files_with_findings": len({f.file for f in findings}),
+        "against": options.against is not None,
+        "keyed": options.key is not None,
+        "dciodvfy": validity_note,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "outputs_per_second": round(len(scans) / seconds, 1),
+    }
+    if options.against is not None:
+        summary["sources"] = len(sources)
+        summary["sources_parsed"] = sum(s.parsed for s in sources)
+    if accounting is not None:
+        summary["accounting"] = {"paired": accounting.paired, "reported": accounting.reported,
+                                 "missing": accounting.missing}
+    return summary

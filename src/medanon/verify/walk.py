@@ -1,0 +1,26 @@
+"""The files the verifier reads: every regular file, sorted, minus medanon's own folders.
+
+Its own walk, not the runner's: a file the runner skips by mistake must still be seen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+STATE_DIR = ".medanon"
+RELEASE_DIR = "medanon-release"
+
+
+def files_under(root: Path, *, skip_release: bool = False) -> Iterator[Path]:
+    """Every regular file under ``root`` (state folders and, if asked, the release skipped)."""
+    for dirpath, dirs, files in os.walk(root):
+        skipped = {STATE_DIR}
+        if skip_release and Path(dirpath) == root:
+            skipped.add(RELEASE_DIR)
+        dirs[:] = sorted(d for d in dirs if d not in skipped)
+        for name in sorted(files):
+            path = Path(dirpath, name)
+            if path.is_file() and not path.is_symlink():
+                yield path
