@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import typer
 
 # Each subcommand module exposes ``register(app)``; the order here is the order of --help.
-SUBCOMMAND_MODULES = ("run", "verify", "locate", "status", "sample", "keygen", "profiles",
-                      "table")
+SUBCOMMAND_MODULES = ("run", "scan", "verify", "locate", "status", "sample", "keygen",
+                      "profiles", "table")
 
 
 def _build_app() -> typer.Typer:

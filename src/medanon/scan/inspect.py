@@ -1,0 +1,76 @@
+"""The scan's unit of work: one file's header, read up to the pixel data, described.
+
+:func:`scan_file` is pure in the sense the runners need: it reads its file and nothing
+else, changes nothing, never raises for a bad file (whatever goes wrong is a status and
+a reason that names no value), and gives the same record wherever it runs. The privacy
+run's first pass calls it too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from medanon.dicom.peek import peek_text
+from medanon.dicom.pseudonyms import patient_identity, patient_pseudonym
+from medanon.dicom.quiet import quiet_pydicom
+from medanon.dicom.read import read_instance
+from medanon.errors import InputError
+from medanon.scan.attributes import digest, observe
+from medanon.scan.record import FileRecord, FileStatus, ScanSettings
+
+#: Patient-level and study-level attributes the patient table is built from (the
+#: candidate quasi-identifiers, and the dates the age at the first study comes from).
+CHARACTERISTICS = ("PatientAge", "PatientBirthDate", "StudyDate", "PatientSex",
+                   "PatientSize", "PatientWeight", "EthnicGroup", "BodyPartExamined",
+                   "Manufacturer", "ManufacturerModelName")
+_NOT_DICOM_REASONS = ("empty file", "not a DICOM file")
+
+
+def scan_file(path: Path, settings: ScanSettings) -> FileRecord:
+    """Describe one file: what it is, who and what it belongs to, every attribute it holds."""
+    with quiet_pydicom():
+        try:
+            size = os.path.getsize(path)
+        except OSError as exc:
+            return FileRecord(FileStatus.UNREADABLE, 0, f"cannot read the file ({exc.strerror})")
+        try:
+            return _describe(path, size, settings)
+        except InputError as exc:
+            reason = str(exc)
+            status = FileStatus.NOT_DICOM if reason.startswith(_NOT_DICOM_REASONS) \
+                else FileStatus.UNREADABLE
+            return FileRecord(status, size, reason)
+        except (ValueError, TypeError, KeyError, AttributeError, LookupError) as exc:
+            # A value pydicom cannot decode (a bad character set, a malformed number).
+            return FileRecord(FileStatus.UNREADABLE, size,
+                              f"cannot decode the header ({type(exc).__name__})")
+
+
+def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
+    instance = read_instance(path)
+    if instance.is_dicomdir:
+        return FileRecord(FileStatus.DICOMDIR, size)
+    dataset = instance.dataset
+    observations, values = observe(dataset, collect_values=settings.collect_values)
+    meta_observations, meta_values = observe(instance.file_meta,
+                                             collect_values=settings.collect_values)
+    uids = [peek_text(dataset, k) for k in ("StudyInstanceUID", "SeriesInstanceUID",
+                                            "SOPInstanceUID")]
+    study, series, sop = (digest(u.encode("utf-8")) if u else None for u in uids)
+    return FileRecord(
+        status=FileStatus.DICOM,
+        size=size,
+        patient=patient_pseudonym(settings.key, patient_identity(dataset)),
+        study=study,
+        series=series,
+        instance=sop,
+        modality=peek_text(dataset, "Modality"),
+        sop_class=peek_text(dataset, "SOPClassUID"),
+        transfer_syntax=instance.transfer_syntax,
+        manufacturer=peek_text(dataset, "Manufacturer"),
+        model=peek_text(dataset, "ManufacturerModelName"),
+        characteristics=tuple((k, peek_text(dataset, k)) for k in CHARACTERISTICS),
+        attributes=tuple(meta_observations + observations),
+        values=tuple(meta_values + values),
+    )

@@ -1,0 +1,67 @@
+"""What the scan learns from one file, and the settings every worker receives once.
+
+A :class:`FileRecord` holds values only in memory, on their way from a worker to the
+tally: the patient is named by the keyed pseudonym a run would give them, studies,
+series and instances by unkeyed 64-bit digests that never leave the process, and the
+patient characteristics as the raw text the privacy plan starts from.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from medanon.custody.keys import SecretKey
+
+#: One level of an attribute's path: a public tag with creator ``""``; a private data
+#: element as group and element byte (``gggg00ee``) with its block's creator; a private
+#: creator element as ``gggg0010`` with the creator it reserves; a private element whose
+#: block has no creator as its full tag with creator ``None``.
+Step = tuple[int, str | None]
+#: An attribute of the census: its path from the top level (one step per sequence), and VR.
+AttributeKey = tuple[tuple[Step, ...], str]
+
+
+class FileStatus(enum.StrEnum):
+    """What a file turned out to be."""
+
+    DICOM = "dicom"
+    DICOMDIR = "dicomdir"  # a media index: counted, not an instance
+    NOT_DICOM = "not-dicom"  # empty, or no DICM prefix and not a bare data set
+    UNREADABLE = "unreadable"  # DICOM (or claims to be) but truncated or malformed
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Everything a worker needs, frozen and picklable.
+
+    ``key`` names patients by the pseudonym ``medanon run`` gives them, so the patient
+    table of a scan joins with a run's output. ``collect_values`` also keeps the decoded
+    values of every attribute (for ``--values`` only: they are personal data).
+    """
+
+    src_root: Path
+    key: SecretKey
+    collect_values: bool = False
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file, as the scan saw it (in memory only: it holds values)."""
+
+    status: FileStatus
+    size: int
+    reason: str | None = None
+    patient: str | None = None  # keyed pseudonym, as the run's output PatientID
+    study: int | None = None  # 64-bit digests of the UIDs
+    series: int | None = None
+    instance: int | None = None
+    modality: str = ""
+    sop_class: str = ""
+    transfer_syntax: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    characteristics: tuple[tuple[str, str], ...] = ()  # (keyword, text) of patient QIs
+    attributes: tuple[tuple[AttributeKey, bytes | None], ...] = ()  # (attribute, value bytes)
+    values: tuple[tuple[AttributeKey, str], ...] = ()  # only with collect_values
