@@ -30,18 +30,19 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 DEFAULTS: dict[str, Any] = {
     "recipe": None, "key": None, "key_env": None, "workers": 0, "state": None,
     "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
-    "accept_no_meta": False,
+    "accept_no_meta": False, "clinical": None, "clinical_key": "PatientID",
 }
 #: Options that take a value: every spelling, and the parameter it sets.
 VALUE_OPTIONS = {
     "--recipe": "recipe", "-r": "recipe", "--key": "key", "-k": "key", "--key-env": "key_env",
     "--workers": "workers", "-w": "workers", "--state": "state", "--staging": "staging",
     "--staging-size": "staging_size", "--cluster": "cluster",
+    "--clinical": "clinical", "--clinical-key": "clinical_key",
 }
 #: Options that are flags.
 FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
                 "--accept-no-meta": "accept_no_meta"}
-_PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging"})
+_PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical"})
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -94,7 +95,8 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
             restart: bool = False,
             staging: Path | None = None, staging_size: str = "20G",
             cluster: str | None = None, quiet: bool = False,
-            accept_no_meta: bool = False) -> int:
+            accept_no_meta: bool = False, clinical: Path | None = None,
+            clinical_key: str = "PatientID") -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``).
 
     The runner and the recipe code load here, not when the module is imported, so that
@@ -113,6 +115,13 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
                          staging_dir=staging, staging_budget=parse_size(staging_size),
                          cluster=cluster, accept_no_meta=accept_no_meta)
     exclude = (dst, state or dst / STATE_DIR_NAME)
+    if chosen.privacy is not None:
+        from medanon.cli.privacy_run import execute_private
+
+        return execute_private(src, dst, chosen, secret, options, clinical, clinical_key,
+                               quiet=quiet, echo=_echo)
+    if clinical is not None:
+        raise ConfigurationError("--clinical needs a recipe with a [privacy] section")
     with RunProgress(src, exclude, quiet=quiet) as progress:
         result = run_folder(src, dst, chosen, secret, options=options,
                             on_progress=progress.update)
@@ -205,6 +214,12 @@ def register(app: typer.Typer) -> None:
         accept_no_meta: bool = typer.Option(False, "--accept-no-meta",
                                             help="Also read DICOM data sets stored without "
                                                  "preamble and file meta (old archives)."),
+        clinical: Path | None = typer.Option(None, "--clinical",
+                                             help="Clinical table (CSV or Parquet) joined by "
+                                                  "patient, for a recipe's [privacy] section."),
+        clinical_key: str = typer.Option("PatientID", "--clinical-key",
+                                         help="Column of --clinical holding the original "
+                                              "PatientID."),
     ) -> None:
         """De-identify every DICOM file under SRC into DST.
 
@@ -220,6 +235,7 @@ def register(app: typer.Typer) -> None:
                                  workers=workers,
                                  state=state, restart=restart, staging=staging,
                                  staging_size=staging_size, cluster=cluster, quiet=quiet,
-                                 accept_no_meta=accept_no_meta))
+                                 accept_no_meta=accept_no_meta,
+                                 clinical=clinical, clinical_key=clinical_key))
 
     app.command("run")(run)

@@ -111,6 +111,19 @@ def mark(dataset: Dataset, previous: Dataset, options: frozenset[Option], mode: 
     dataset.LongitudinalTemporalInformationModified = longitudinal_status(options)
 
 
+def add_method(dataset: Dataset, text: str) -> None:
+    """Append ``text`` (at most 64 characters) as one more DeidentificationMethod value.
+
+    Used for what a collection plan did beyond the profile (the privacy model and its
+    parameters); the code sequence keeps the profile's codes.
+    """
+    current = peek(dataset, "DeidentificationMethod")
+    values = [] if current is None else ([str(current)] if isinstance(current, str)
+                                         else [str(v) for v in current])
+    values.append(text[:64])
+    dataset.DeidentificationMethod = values if len(values) > 1 else values[0]
+
+
 def _codes(options: frozenset[Option]) -> list[tuple[str, str]]:
     return [BASIC_PROFILE_CODE, *(OPTION_CODES[o] for o in sorted(options) if o in OPTION_CODES)]
 

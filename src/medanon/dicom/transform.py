@@ -29,7 +29,12 @@ from medanon.dicom.datasets import new_dataset
 from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
 from medanon.dicom.dummies import dummy_value
 from medanon.dicom.peek import patient_name_text, peek_text
-from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
+from medanon.dicom.plan import (
+    EMPTY_PLAN,
+    NOT_PLANNED_REASON,
+    SUPPRESSED_REASON,
+    CollectionPlan,
+)
 from medanon.dicom.private import private_rules
 from medanon.dicom.pseudonyms import (
     patient_identity,
@@ -133,6 +138,9 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
 
     identity = patient_identity(dataset)
     pseudonym, offset_days = _patient_keys(key.material, identity)
+    if plan.closed and pseudonym not in plan.patient_values:
+        raise DeidentificationError(SUPPRESSED_REASON if pseudonym in plan.suppressed
+                                    else NOT_PLANNED_REASON)
     ctx = _Context(
         ruleset=ruleset,
         key=key,
@@ -149,8 +157,13 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     out = _transform_level(dataset, ctx)
     net_hits = apply_net(out, SafetyNet.of(identifying_values))
     for tag, value in plan.patient_values.get(pseudonym, {}).items():
-        out[tag] = DataElement(tag, dictionary_VR(tag), value)
+        if value is None:
+            out.pop(tag, None)
+        else:
+            out[tag] = DataElement(tag, dictionary_VR(tag), value)
     markers.mark(out, dataset, ruleset.options, ruleset.mode)
+    if plan.method:
+        markers.add_method(out, plan.method)
     return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review),
                        net_hits=tuple(net_hits))
 

@@ -37,11 +37,13 @@ from medanon.profile.resolve import check_options
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from medanon.profile.privacy_section import PrivacySection
     from medanon.profile.selectors import Selector
 
 RECIPE_FORMAT = "medanon-recipe/1"
 DEFAULT_OPTIONS: tuple[Option, ...] = (Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,)
-TOP_LEVEL_KEYS = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes")
+TOP_LEVEL_KEYS = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
+                  "privacy")
 #: What a recipe may do to a private attribute: its VR is not known before the file is read.
 PRIVATE_ACTIONS = frozenset({Action.KEEP, Action.REMOVE, Action.EMPTY})
 #: Pixel Data, Float and Double Float Pixel Data: the image itself. The core streams it
@@ -277,7 +279,7 @@ class Recipe(_FrozenModel):
     """
 
     _fields = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
-               "source")
+               "source", "privacy")
 
     mode: Mode
     profile: Literal["basic"]
@@ -286,6 +288,8 @@ class Recipe(_FrozenModel):
     attributes: tuple[AttributeOverride, ...]
     #: Where the recipe came from, for messages; not part of the canonical content.
     source: str
+    #: The ``[privacy]`` section (collection-level k-anonymity), or None.
+    privacy: PrivacySection | None
 
     if TYPE_CHECKING:
         def __init__(
@@ -293,7 +297,7 @@ class Recipe(_FrozenModel):
             options: Iterable[Option | str] = DEFAULT_OPTIONS,
             allow_unchecked_burned_in: bool = False,
             attributes: Iterable[AttributeOverride | Mapping[str, Any]] = (),
-            source: str = "<default>",
+            source: str = "<default>", privacy: PrivacySection | None = None,
         ) -> None:
             ...
     else:
@@ -307,6 +311,7 @@ class Recipe(_FrozenModel):
         values: dict[str, Any] = {
             "mode": Mode.BLACKLIST, "profile": "basic", "options": DEFAULT_OPTIONS,
             "allow_unchecked_burned_in": False, "attributes": (), "source": "<default>",
+            "privacy": None,
         }
         converters: dict[str, Callable[[Any], Any]] = {
             "mode": lambda value: _as_enum(Mode, ("mode",), value),
@@ -316,6 +321,7 @@ class Recipe(_FrozenModel):
                                                                 value),
             "attributes": _attributes,
             "source": lambda value: _as_str("source", value),
+            "privacy": _privacy,
         }
         errors: list[_ErrorDetails] = []
         for name, value in data.items():
@@ -333,8 +339,12 @@ class Recipe(_FrozenModel):
         return frozenset(self.options)
 
     def canonical(self) -> dict[str, Any]:
-        """The content that defines the recipe, as plain JSON-ready data (no source path)."""
-        return {
+        """The content that defines the recipe, as plain JSON-ready data (no source path).
+
+        A recipe without a privacy section has no ``privacy`` key, so its fingerprint is
+        the one it had before privacy sections existed.
+        """
+        content: dict[str, Any] = {
             "format": RECIPE_FORMAT,
             "mode": self.mode.value,
             "profile": self.profile,
@@ -345,6 +355,9 @@ class Recipe(_FrozenModel):
                 for item in self.attributes
             ],
         }
+        if self.privacy is not None:
+            content["privacy"] = self.privacy.canonical()
+        return content
 
     def fingerprint(self) -> str:
         """SHA-256 (hex) of the canonical JSON: a rerun compares it to detect a changed recipe."""
@@ -352,6 +365,15 @@ class Recipe(_FrozenModel):
             self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _privacy(value: object) -> PrivacySection | None:
+    from medanon.profile.privacy_section import PrivacySection
+
+    if value is not None and not isinstance(value, PrivacySection):
+        raise _Invalid({"type": "model_type", "loc": ("privacy",), "input": value,
+                        "ctx": {"class_name": "PrivacySection"}})
+    return value
 
 
 def _profile(value: object) -> Literal["basic"]:
@@ -397,13 +419,14 @@ def _attributes(value: object) -> tuple[AttributeOverride, ...]:
 class _Parser:
     """Checks one recipe text, turning each problem into a RecipeError with its line."""
 
-    def __init__(self, text: str, source: str) -> None:
+    def __init__(self, text: str, source: str, *, folder_known: bool = False) -> None:
         # Overrides and recipe text need these; the default recipe (every plain
         # ``medanon run``, reruns included) does not, and does not load them.
         from medanon.profile.toml_lines import LineLocator
 
         self.text = text
         self.source = source
+        self.folder_known = folder_known
         self.lines = LineLocator(text)
 
     def error(self, line: int, message: str) -> RecipeError:
@@ -423,12 +446,15 @@ class _Parser:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
             raise self._syntax_error(str(exc)) from None
+        privacy_table = data.pop("privacy", None)
         try:
             document = RecipeFile.model_validate(data)
         except ValidationError as exc:
             raise self._document_error(exc) from None
         options = self._options(document.options)
         attributes = self._overrides(document.attributes)
+        privacy = None if privacy_table is None else self._privacy(privacy_table, options,
+                                                                   attributes)
         return Recipe(
             mode=document.mode,
             profile=document.profile,
@@ -436,7 +462,22 @@ class _Parser:
             allow_unchecked_burned_in=document.allow_unchecked_burned_in,
             attributes=attributes,
             source=self.source,
+            privacy=privacy,
         )
+
+    def _privacy(self, table: object, options: tuple[Option, ...],
+                 attributes: tuple[AttributeOverride, ...]) -> PrivacySection:
+        """The ``[privacy]`` section, checked alone and then against the rest of the recipe."""
+        from medanon.profile.privacy_section import conflicts, parse_privacy
+
+        folder = Path(self.source).parent if self.folder_known else None
+        section = parse_privacy(table, folder, self.at)
+        overridden = {override.selector.keyword: override.key for override in attributes
+                      if override.selector.keyword}
+        conflict = conflicts(section, frozenset(options), overridden)
+        if conflict is not None:
+            raise self.at(*conflict)
+        return section
 
     def _syntax_error(self, message: str) -> RecipeError:
         match = re.search(r"at line (\d+)", message)
@@ -542,9 +583,14 @@ class _Parser:
         return AttributeOverride(key=selector.canonical, action=action, value=text_value)
 
 
-def parse_recipe(text: str, source: str = "<string>") -> Recipe:
-    """Parse and validate recipe text; ``source`` names it in error messages."""
-    return _Parser(text, source).parse()
+def parse_recipe(text: str, source: str = "<string>", *, folder_known: bool = False
+                 ) -> Recipe:
+    """Parse and validate recipe text; ``source`` names it in error messages.
+
+    With ``folder_known``, ``source`` is the recipe's path and relative hierarchy files of
+    a ``[privacy]`` section are found beside it (else in the working folder).
+    """
+    return _Parser(text, source, folder_known=folder_known).parse()
 
 
 def load_recipe(path: Path | str) -> Recipe:
@@ -559,7 +605,7 @@ def load_recipe(path: Path | str) -> Recipe:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RecipeError(f"{location}, line {line}: the recipe is not UTF-8 text") from None
-    return parse_recipe(text, source=str(location))
+    return parse_recipe(text, source=str(location), folder_known=True)
 
 
 def default_recipe() -> Recipe:

@@ -103,6 +103,15 @@ def run_settings(recipe: Recipe, key: SecretKey, src: Path) -> dict[str, str]:
             "source_folder_fingerprint": key.digest("source-root", str(src)).hex()[:16]}
 
 
+def _pinned(recipe: Recipe, key: SecretKey, src: Path, plan: CollectionPlan
+            ) -> dict[str, str]:
+    """The settings to pin: a run made with a collection plan pins the plan as well."""
+    settings = run_settings(recipe, key, src)
+    if plan.fingerprint:
+        settings["plan_fingerprint"] = plan.fingerprint
+    return settings
+
+
 def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                plan: CollectionPlan = EMPTY_PLAN, options: RunOptions | None = None,
                on_progress: ProgressCallback | None = None) -> RunResult:
@@ -131,7 +140,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     except OSError as exc:
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     try:
-        manifest.pin_settings(run_settings(recipe, key, src))
+        manifest.pin_settings(_pinned(recipe, key, src, plan))
         previous_state = manifest.get("state")
         if previous_state == "running":  # the last session was interrupted
             _remove_unclaimed_outputs(dst, manifest)

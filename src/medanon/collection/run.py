@@ -1,0 +1,175 @@
+"""A run with a ``[privacy]`` section: read every header, plan, then write every file.
+
+Pass 1 (:mod:`~medanon.collection.headers`) reads the headers into the patient table;
+the plan (:mod:`~medanon.collection.planner`) is stored in the state folder
+(``privacy-plan.json``) before any file is written, and pass 2 is an ordinary
+:func:`~medanon.runner.run.run_folder` carrying the plan as its
+:class:`~medanon.dicom.plan.CollectionPlan`, which pins the plan's fingerprint in the
+manifest beside the recipe and key. A rerun finds the stored plan and uses it as it is
+(pass 1 is not repeated), so a run stopped in either pass and run again gives the same
+output, byte for byte; a changed recipe, key or clinical table is refused unless
+``--restart``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from medanon.collection.clinical import ClinicalTable, load_clinical
+from medanon.collection.patients import CANDIDATE_KEYWORDS, aggregate_patients, unparseable_counts
+from medanon.collection.planner import PrivacyPlan, collection_plan, plan_collection
+from medanon.collection.release import write_release
+from medanon.custody.keys import SecretKey
+from medanon.errors import ConfigurationError
+from medanon.profile.privacy_section import PrivacySection
+from medanon.profile.recipe import Recipe
+from medanon.runner.run import ProgressCallback, RunOptions, RunResult, check_folders, run_folder
+from medanon.runner.walk import STATE_DIR_NAME
+
+PLAN_NAME = "privacy-plan.json"
+
+
+@dataclass(frozen=True)
+class ClinicalInput:
+    """``--clinical FILE --clinical-key COLUMN``."""
+
+    path: Path
+    key_column: str = "PatientID"
+
+
+@dataclass(frozen=True)
+class PrivateRunResult:
+    """A finished privacy run: the files' report, the plan, and the release folder."""
+
+    run: RunResult
+    plan: PrivacyPlan
+    release: Path
+    output_check: dict[str, Any]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    from medanon.privacy.tableio import atomic_write
+
+    def write(target: Path) -> None:
+        target.write_text(text, encoding="ascii")
+    atomic_write(path, write)
+
+
+def _inputs(recipe: Recipe, key: SecretKey, clinical: ClinicalTable | None) -> dict[str, str]:
+    return {"recipe_fingerprint": recipe.fingerprint(), "key_fingerprint": key.fingerprint,
+            "clinical_fingerprint": clinical.fingerprint if clinical else ""}
+
+
+def _stored_plan(path: Path, inputs: dict[str, str]) -> PrivacyPlan | None:
+    """The plan an earlier session stored, or None; refused when made from other inputs."""
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="ascii"))
+        stored_inputs, text = document["inputs"], document["plan"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigurationError("the stored privacy plan cannot be read; rerun with "
+                                 "--restart") from None
+    for name, value in inputs.items():
+        if stored_inputs.get(name) != value:
+            label = name.replace("_fingerprint", "").replace("_", " ")
+            raise ConfigurationError(
+                f"the {label} differs from the one this output folder was planned with; "
+                "rerun with the same settings to resume, or pass --restart to start over")
+    return PrivacyPlan.from_json(text)
+
+
+def make_plan(src: Path, exclude: tuple[Path, ...], section: PrivacySection, key: SecretKey,
+              clinical: ClinicalTable | None, options: RunOptions) -> PrivacyPlan:
+    """Pass 1 and the plan: headers → patient table (+ clinical) → classes."""
+    from medanon.collection.headers import scan_headers
+
+    keywords = tuple(dict.fromkeys((*CANDIDATE_KEYWORDS, *section.header_keywords)))
+    scan = scan_headers(src, exclude, key, keywords, options.workers,
+                        accept_no_meta=options.accept_no_meta)
+    patients = aggregate_patients(scan.rows)
+    counts: dict[str, Any] = {
+        "files": scan.files, "unreadable_files": scan.unreadable, "patients": len(patients),
+        "studies": sum(p.studies for p in patients),
+        "patients_with_unparseable_values": unparseable_counts(patients)}
+    if clinical is not None:
+        counts.update(clinical.counts({p.patient for p in patients}))
+        if counts["clinical_rows_without_images"] == clinical.rows:
+            raise ConfigurationError(
+                f"the clinical key matches no patient of the collection ({clinical.rows} "
+                "rows): check --clinical-key (it must hold the original PatientID)")
+    elif section.clinical_columns:
+        raise ConfigurationError("the privacy section names clinical columns "
+                                 f"({', '.join(section.clinical_columns)}); pass the table "
+                                 "with --clinical FILE --clinical-key COLUMN")
+    return plan_collection(patients, section, clinical.by_patient if clinical else None,
+                           counts)
+
+
+def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
+                options: RunOptions | None = None, clinical: ClinicalInput | None = None,
+                on_progress: ProgressCallback | None = None,
+                on_planned: Callable[[PrivacyPlan], None] | None = None) -> PrivateRunResult:
+    """Run both passes and write the release folder; resume when ``dst`` has a run.
+
+    Raises
+    ------
+    ConfigurationError
+        No privacy section, unsafe folders, clinical problems, changed settings.
+    PrivacyError
+        The models cannot be met (see :func:`~medanon.collection.planner.plan_collection`).
+    """
+    section = recipe.privacy
+    if section is None:
+        raise ConfigurationError("the recipe has no [privacy] section")
+    options = options or RunOptions()
+    src, dst = check_folders(src, dst)
+    state_dir = options.state_dir or dst / STATE_DIR_NAME
+    plan_path = state_dir / PLAN_NAME
+    table = load_clinical(clinical.path, clinical.key_column, key, section.clinical_columns) \
+        if clinical is not None else None
+    if options.restart:
+        plan_path.unlink(missing_ok=True)
+    inputs = _inputs(recipe, key, table)
+    plan = _stored_plan(plan_path, inputs)
+    if plan is None:
+        plan = make_plan(src, (dst, state_dir), section, key, table, options)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        _write_atomically(plan_path, json.dumps({"inputs": inputs, "plan": plan.as_json()},
+                                                sort_keys=True))
+    if on_planned is not None:
+        on_planned(plan)
+    result = run_folder(src, dst, recipe, key, plan=collection_plan(plan),
+                        options=replace(options, state_dir=state_dir), on_progress=on_progress)
+    output_check = check_output(plan, state_dir)
+    release = write_release(dst, plan, table, output_check)
+    return PrivateRunResult(result, plan, release, output_check)
+
+
+def check_output(plan: PrivacyPlan, state_dir: Path) -> dict[str, Any]:
+    """Classes whose patients lost every file in pass 2 (withheld for another reason).
+
+    Such a patient is in the release table but has no image, so the images alone show a
+    smaller class than the table; the count is reported, never hidden.
+    """
+    from medanon.runner.manifest import MANIFEST_NAME, Manifest
+
+    manifest = Manifest(state_dir / MANIFEST_NAME)
+    try:
+        with_files = {Path(output).parts[0] for output in manifest.recorded_outputs()}
+    finally:
+        manifest.close()
+    per_class: dict[int, int] = {}
+    for patient in plan.patients:
+        if patient.patient in with_files:
+            per_class[patient.class_id] = per_class.get(patient.class_id, 0) + 1
+    k = int(plan.section["k"])
+    sizes = sorted(per_class.values())
+    return {"patients_with_images": sum(sizes),
+            "patients_without_images": len(plan.patients) - sum(sizes),
+            "smallest_class_in_images": sizes[0] if sizes else 0,
+            "classes_below_k_in_images": sum(1 for size in sizes if size < k)}
