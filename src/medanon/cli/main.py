@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import typer
 
 # Each subcommand module exposes ``register(app)``; the order here is the order of --help.
-SUBCOMMAND_MODULES = ("run", "scan", "verify", "locate", "status", "sample", "keygen",
+SUBCOMMAND_MODULES = ("run", "scan", "verify", "locate", "status", "serve", "sample", "keygen",
                       "profiles", "table")
 
 

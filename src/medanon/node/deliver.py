@@ -1,0 +1,200 @@
+"""The delivery loop: each queued instance through ``process_file``, then to its sink.
+
+One thread takes the pending instances from the ledger, oldest first, de-identifies each
+with the same ``process_file`` and :class:`RunContext` a folder run uses (the queued
+file is an input file like any other), and either keeps the result under ``--out`` or
+forwards it. An instance leaves the queue only when its fate is final: written and
+flushed, confirmed by the destination, or quarantined with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from medanon.node.forward import DestinationDown, Forwarder, Outgoing
+from medanon.node.ledger import Ledger, State
+from medanon.node.queue import InstanceQueue, fsync_folder
+from medanon.node.statuses import Delivery
+from medanon.runner.outcome import FileOutcome, Status
+from medanon.runner.process import RunContext, process_file
+
+LOGGER = logging.getLogger("medanon.serve")
+BATCH = 32
+FIRST_BACKOFF = 0.5
+#: Folder levels between an output file and the output root (patient/study/series).
+OUTPUT_DEPTH = 3
+
+
+def backoff(attempts: int, ceiling: float) -> float:
+    """Seconds to wait before attempt ``attempts + 1``: doubling, up to ``ceiling``."""
+    return float(min(ceiling, FIRST_BACKOFF * 2 ** min(attempts, 30)))
+
+
+@dataclass
+class Progress:
+    """What this session did, for the periodic summary (counts only)."""
+
+    deidentified: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_deidentified(self) -> None:
+        """One more instance went through the core and was written."""
+        with self.lock:
+            self.deidentified += 1
+
+
+class Deliverer:
+    """Drains the queue into ``--out`` or the destination, until asked to stop."""
+
+    def __init__(self, ctx: RunContext, queue: InstanceQueue, ledger: Ledger,
+                 forwarder: Forwarder | None, *, max_backoff: float,
+                 progress: Progress) -> None:
+        self._ctx = ctx
+        self._queue = queue
+        self._ledger = ledger
+        self._forwarder = forwarder
+        self._max_backoff = max_backoff
+        self._progress = progress
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._down_since: float | None = None
+        self._down_attempts = 0
+        self._thread = threading.Thread(target=self._loop, name="medanon-deliver", daemon=True)
+
+    def start(self) -> None:
+        """Start the delivery thread."""
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Say a new instance is queued (called by the receiving threads)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Finish the instance in hand, then stop; what is left stays queued."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        if self._forwarder is not None:
+            self._forwarder.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            names = self._ledger.due(BATCH)
+            if not names:
+                self._sleep_until_due()
+                continue
+            try:
+                self._deliver(names)
+            except DestinationDown as exc:
+                self._destination_down(str(exc))
+            except Exception:  # the loop must outlive any one batch; nothing is lost
+                LOGGER.exception("deliver: unexpected error; the batch stays queued")
+                self._stop.wait(1.0)
+
+    def _sleep_until_due(self) -> None:
+        due = self._ledger.next_due()
+        delay = 1.0 if due is None else max(0.0, min(1.0, due - time.time()))
+        self._wake.wait(delay)
+        self._wake.clear()
+
+    def _deliver(self, names: list[str]) -> None:
+        ready: list[Outgoing] = []
+        for name in names:
+            if self._stop.is_set():
+                break
+            outcome = self._process(name)
+            if outcome is None:
+                continue
+            if outcome.status not in (Status.WRITTEN, Status.DUPLICATE) or outcome.output is None:
+                self._quarantine(name, outcome.reason or outcome.status.value)
+                continue
+            self._progress.count_deidentified()
+            output = self._ctx.dst_root / outcome.output
+            if self._forwarder is None:
+                _fsync_output(output, self._ctx.dst_root)
+                self._ledger.finish(name, State.WRITTEN, output=outcome.output)
+                self._queue.remove(name)
+            else:
+                ready.append(Outgoing.from_file(name, output))
+        if ready and self._forwarder is not None:
+            self._forward(self._forwarder, ready)
+
+    def _process(self, name: str) -> FileOutcome | None:
+        """``process_file`` on the queued file; None when it must wait (output disk)."""
+        path = self._queue.path_of(name)
+        if not path.exists():
+            self._ledger.finish(name, State.QUARANTINED, "the queued file is missing")
+            return None
+        try:
+            return process_file(path, self._ctx)
+        except OSError as exc:
+            self._postpone(name, f"cannot write the output ({exc.strerror or exc})")
+            return None
+
+    def _forward(self, forwarder: Forwarder, ready: list[Outgoing]) -> None:
+        results = forwarder.send(ready)
+        if self._down_since is not None:
+            LOGGER.info("forward: %s reachable again after %.0f s",
+                        forwarder.destination.describe(), time.time() - self._down_since)
+            self._down_since, self._down_attempts = None, 0
+        for item in ready:
+            sent = results.get(item.name)
+            if sent is None:
+                continue  # after a lost association: sent again with the next batch
+            if sent.delivery is Delivery.CONFIRMED:
+                output = item.path.relative_to(self._ctx.dst_root).as_posix()
+                self._ledger.finish(item.name, State.FORWARDED, output=output)
+                self._queue.remove(item.name)
+            elif sent.delivery is Delivery.TRANSIENT:
+                self._postpone(item.name, sent.reason or "transient failure")
+            else:
+                self._quarantine(item.name, sent.reason or "refused by the destination")
+            if sent.delivery is not Delivery.TRANSIENT:
+                _remove_with_empty_parents(item.path, self._ctx.dst_root)
+
+    def _postpone(self, name: str, reason: str) -> None:
+        self._ledger.postpone(name, lambda attempts: backoff(attempts, self._max_backoff),
+                              reason)
+
+    def _quarantine(self, name: str, reason: str) -> None:
+        self._queue.quarantine(name)
+        self._ledger.finish(name, State.QUARANTINED, reason)
+        LOGGER.info("quarantined %s: %s", name[:16], reason)
+
+    def _destination_down(self, reason: str) -> None:
+        delay = backoff(self._down_attempts, self._max_backoff)
+        if self._down_since is None:
+            self._down_since = time.time()
+            LOGGER.warning("forward: %s; retrying with back-off (the queue keeps everything)",
+                           reason)
+        self._down_attempts += 1
+        self._stop.wait(delay)
+
+
+def _fsync_output(path: Path, root: Path) -> None:
+    """Make a written output durable: the file is (``durable``), then its folders' names."""
+    folder = path.parent
+    for _level in range(OUTPUT_DEPTH):
+        fsync_folder(folder)
+        if folder == root:
+            break
+        folder = folder.parent
+
+
+def _remove_with_empty_parents(path: Path, root: Path) -> None:
+    """Drop a sent file from the outbox, and the folders it leaves empty."""
+    path.unlink(missing_ok=True)
+    folder = path.parent
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+

@@ -1,0 +1,147 @@
+"""``serve``: wire queue, ledger, receiver and delivery together, and run until stopped.
+
+Library code: nothing is printed, no signal is caught; the CLI passes an event that
+it sets on SIGTERM or Ctrl-C. On start, what an earlier session left in the queue is
+recovered and reported; on stop, no new association is accepted, the associations in
+progress are given a moment to finish, the instance in hand is finished, and the queue
+is kept for the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pynetdicom.transport import ThreadedAssociationServer
+
+from medanon.custody.keys import SecretKey
+from medanon.dicom.tempfiles import remove_stale_temporaries
+from medanon.errors import ConfigurationError
+from medanon.node.deliver import Deliverer, Progress
+from medanon.node.forward import Forwarder
+from medanon.node.ledger import FINAL_STATES, Ledger, State
+from medanon.node.queue import InstanceQueue
+from medanon.node.receive import Receiver, build_acceptor
+from medanon.node.settings import ServeSettings
+from medanon.profile.recipe import Recipe
+from medanon.profile.ruleset import build_ruleset
+from medanon.runner.context import RunContext
+
+LOGGER = logging.getLogger("medanon.serve")
+OUTBOX = "outbox"
+DRAIN_SECONDS = 10.0
+
+
+def refuse_collection_privacy(recipe: Recipe) -> None:
+    """Collection-level privacy plans over the whole collection first: serve never has it."""
+    if getattr(recipe, "privacy", None):
+        raise ConfigurationError(
+            "the recipe has a [privacy] section: collection-level privacy needs every "
+            "instance of the collection before the first one is written, which a network "
+            "node never has; use medanon run on the received folder, or a recipe without "
+            "[privacy]")
+
+
+def summary_line(ledger: Ledger, progress: Progress) -> str:
+    """The periodic summary: counts only."""
+    counts = ledger.counts()
+    return (f"summary: received {counts['received']} ({counts['duplicates']} duplicates), "
+            f"de-identified {progress.deidentified} this session, forwarded "
+            f"{counts[State.FORWARDED]}, written {counts[State.WRITTEN]}, queued "
+            f"{counts[State.PENDING]}, quarantined {counts[State.QUARANTINED]}")
+
+
+def recover(queue: InstanceQueue, ledger: Ledger) -> str:
+    """Reconcile the queue folder and the ledger after a stop; describe what is queued."""
+    names = list(queue.names())
+    adopted = ledger.adopt(names)
+    finished = 0
+    for name in names:
+        if ledger.state_of(name) in FINAL_STATES:
+            queue.remove(name)  # its fate was recorded just before the stop
+            finished += 1
+    ledger.retry_now()
+    pending = ledger.counts()[State.PENDING]
+    line = f"queue: {pending} instances waiting from an earlier session"
+    if adopted:
+        line += f" ({adopted} recovered from the queue folder)"
+    return line if pending or adopted or finished else "queue: empty"
+
+
+class Service:
+    """A running ``medanon serve``: start it, then :meth:`stop` it (or use ``run``)."""
+
+    def __init__(self, settings: ServeSettings, recipe: Recipe, key: SecretKey) -> None:
+        refuse_collection_privacy(recipe)
+        self.settings = settings
+        state = settings.state_dir
+        self.queue = InstanceQueue(state, settings.reserve_bytes)
+        self.ledger = Ledger(state)
+        self.progress = Progress()
+        out = settings.out if settings.out is not None else state / OUTBOX
+        out.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out)
+        self.context = RunContext(src_root=self.queue.root, dst_root=out,
+                                  ruleset=build_ruleset(recipe), key=key, durable=True)
+        forwarder = (Forwarder(settings.ae_title, settings.forward)
+                     if settings.forward is not None else None)
+        self.deliverer = Deliverer(self.context, self.queue, self.ledger, forwarder,
+                                   max_backoff=settings.max_backoff, progress=self.progress)
+        self._receiver = Receiver(key, self.queue, self.ledger, self.deliverer.wake)
+        self._ae = build_acceptor(settings)
+        self._server: ThreadedAssociationServer | None = None
+
+    def start(self) -> None:
+        """Recover the queue, start delivering, then listen."""
+        LOGGER.info(recover(self.queue, self.ledger))
+        self.deliverer.start()
+        try:
+            self._server = self._ae.start_server(
+                (self.settings.host, self.settings.port), block=False,
+                evt_handlers=self._receiver.handlers())
+        except OSError as exc:
+            self.deliverer.stop()
+            self.ledger.close()
+            raise ConfigurationError(f"cannot listen on {self.settings.host}:"
+                                     f"{self.settings.port} ({exc.strerror or exc})") from None
+        where = (f"forwarding to {self.settings.forward.describe()}"
+                 if self.settings.forward else "writing under --out")
+        allowed = ", ".join(self.settings.allow) if self.settings.allow else "loopback peers"
+        LOGGER.info("listening as %s on %s:%d, %s; accepting %s", self.settings.ae_title,
+                    self.settings.host, self.settings.port, where, allowed)
+
+    def stop(self) -> None:
+        """Stop listening, let associations in progress end, finish the instance in hand."""
+        if self._server is not None:
+            self._server.shutdown()  # no new association; those open go on
+            self._server = None
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while self._ae.active_associations and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._ae.shutdown()  # aborts what is still open: its sender got no Success for it
+        self.deliverer.stop()
+        LOGGER.info(summary_line(self.ledger, self.progress))
+        LOGGER.info("stopped; %d instances stay queued", self.ledger.counts()[State.PENDING])
+        self.ledger.close()
+
+    def run(self, stop: threading.Event,
+            on_ready: Callable[[], None] | None = None) -> None:
+        """Start, log a summary every ``summary_every`` seconds until ``stop`` is set, stop."""
+        self.start()
+        if on_ready is not None:
+            on_ready()
+        try:
+            while not stop.wait(self.settings.summary_every):
+                LOGGER.info(summary_line(self.ledger, self.progress))
+        finally:
+            self.stop()
+
+
+def state_dir_default() -> Path:
+    """Where the serve state lives unless ``--queue`` says otherwise."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "medanon" / "serve"
