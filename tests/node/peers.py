@@ -97,10 +97,10 @@ class Orthanc:
         log.close()
         wait_for(self._answers, timeout, "Orthanc's REST API")
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop Orthanc (its storage stays for the next start)."""
         if self.process is not None:
-            stop_process(self.process)
+            stop_process(self.process, sig)
             self.process = None
 
     def _answers(self) -> bool:
@@ -139,8 +139,9 @@ def serve_command(state: Path, port: int, key: Path, *extra: str) -> list[str]:
 class Serve:
     """``medanon serve`` as a child process, its log in a file."""
 
-    def __init__(self, command: Sequence[str], log: Path) -> None:
+    def __init__(self, command: Sequence[str], log: Path, port: int) -> None:
         self.command = list(command)
+        self.port = port
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 

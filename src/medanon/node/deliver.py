@@ -85,6 +85,8 @@ class Deliverer:
         while not self._stop.is_set():
             names = self._ledger.due(BATCH)
             if not names:
+                if self._forwarder is not None:
+                    self._forwarder.close()  # nothing to send: no idle association kept
                 self._sleep_until_due()
                 continue
             try:

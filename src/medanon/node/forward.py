@@ -79,6 +79,8 @@ class Forwarder:
         """Release the association, if one is open."""
         if self._assoc is not None and self._assoc.is_established:
             self._assoc.release()
+            if self._assoc.is_established:  # the peer did not answer the release
+                self._assoc.abort()
         self._assoc = None
 
     def send(self, files: Sequence[Outgoing]) -> dict[str, Sent]:

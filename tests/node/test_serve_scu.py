@@ -1,0 +1,174 @@
+"""``medanon serve`` answering a pynetdicom SCU: echo, a corrupt data set, a full disk,
+a modality that proposes JPEG baseline only, and the command line's refusals."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, JPEGBaseline8Bit
+from pynetdicom import AE, _config
+from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
+
+from medanon.node.ledger import Ledger, State
+from medanon.sample import SampleCollection
+from tests.node.peers import LOOPBACK, REPO, SENDER_AE, SERVE_AE, Serve, wait_for
+
+TIMEOUT = 30.0
+
+
+def _counts(state: Path) -> dict[str, int]:
+    ledger = Ledger(state)
+    try:
+        return ledger.counts()
+    finally:
+        ledger.close()
+
+
+def _corrupt_instance(path: Path) -> Path:
+    """Valid file meta, then a data set whose second element claims more bytes than exist."""
+    meta = pydicom.dataset.FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = "2.25.1234567890"
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset = pydicom.Dataset()
+    dataset.file_meta = meta
+    dataset.SOPClassUID = CTImageStorage
+    dataset.SOPInstanceUID = "2.25.1234567890"
+    dataset.save_as(path, enforce_file_format=True)
+    with open(path, "ab") as handle:  # (0010,0010) PN with a length far beyond the end
+        handle.write(b"\x10\x00\x10\x00PN\xff\x7fDOE")
+    return path
+
+
+def _association(port: int, syntaxes: list[str], calling: str = SENDER_AE
+                 ) -> pydicom.Dataset | None:
+    ae = AE(ae_title=calling)
+    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = TIMEOUT
+    ae.add_requested_context(Verification)
+    for sop_class in (CTImageStorage, "1.2.840.10008.5.1.4.1.1.7", "1.2.840.10008.5.1.4.1.1.4",
+                      "1.2.840.10008.5.1.4.1.1.6.1"):
+        for syntax in syntaxes:  # one context each: the SCP picks one syntax per context
+            ae.add_requested_context(sop_class, syntax)
+    return ae.associate(LOOPBACK, port, ae_title=SERVE_AE)
+
+
+def test_a_corrupt_data_set_is_quarantined_and_the_association_goes_on(
+        make_serve: Callable[..., Serve], sample_instances: list[Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_config, "STORE_SEND_CHUNKED_DATASET", True)  # send bytes as they are
+    node = make_serve("--out", str(tmp_path / "out"))
+    node.start()
+    good = next(p for p in sample_instances
+                if pydicom.dcmread(p, stop_before_pixels=True).Modality == "CT")
+    assoc = _association(node.port, [ExplicitVRLittleEndian])
+    assert assoc is not None and assoc.is_established
+    try:
+        assert assoc.send_c_echo().Status == 0x0000
+        assert assoc.send_c_store(_corrupt_instance(tmp_path / "corrupt.dcm")).Status == 0x0000
+        assert assoc.send_c_store(good).Status == 0x0000
+    finally:
+        assoc.release()
+    state = tmp_path / "state"
+    wait_for(lambda: _counts(state)["pending"] == 0, TIMEOUT, "both instances settled")
+    counts = _counts(state)
+    assert (counts["quarantined"], counts["written"]) == (1, 1)
+    ledger = Ledger(state)
+    try:
+        (entry,) = ledger.entries([State.QUARANTINED])
+    finally:
+        ledger.close()
+    assert entry.reason is not None and "truncated" in entry.reason
+    assert "DOE" not in node.text()
+    assert [p.name for p in (state / "quarantine").iterdir()] == [entry.name + ".dcm"]
+
+
+def test_a_full_disk_answers_out_of_resources_and_keeps_nothing(
+        make_serve: Callable[..., Serve], sample_instances: list[Path], tmp_path: Path) -> None:
+    # The reserve is more than any disk holds: the queue's disk counts as full.
+    node = make_serve("--out", str(tmp_path / "out"), "--reserve", "1000T")
+    node.start()
+    ct = next(p for p in sample_instances
+              if pydicom.dcmread(p, stop_before_pixels=True).Modality == "CT")
+    assoc = _association(node.port, [ExplicitVRLittleEndian])
+    assert assoc is not None and assoc.is_established
+    try:
+        status = int(assoc.send_c_store(pydicom.dcmread(ct)).Status)
+    finally:
+        assoc.release()
+    assert 0xA700 <= status <= 0xA7FF
+    assert node.stop() == 0
+    assert _counts(tmp_path / "state")["received"] == 0
+    assert not list((tmp_path / "state" / "queue").iterdir())
+    assert "answering Out of Resources" in node.text()
+
+
+def test_a_modality_proposing_only_jpeg_baseline_is_accepted(
+        make_serve: Callable[..., Serve], serve_sample: SampleCollection,
+        tmp_path: Path) -> None:
+    jpeg = next(serve_sample.root / f.path for f in serve_sample.dicom_files
+                if f.transfer_syntax == JPEGBaseline8Bit)
+    node = make_serve("--out", str(tmp_path / "out"))
+    node.start()
+    assoc = _association(node.port, [JPEGBaseline8Bit])
+    assert assoc is not None and assoc.is_established
+    try:
+        assert assoc.send_c_store(pydicom.dcmread(jpeg)).Status == 0x0000
+    finally:
+        assoc.release()
+    wait_for(lambda: _counts(tmp_path / "state")["pending"] == 0, TIMEOUT, "the instance")
+    assert _counts(tmp_path / "state")["written"] == 1
+
+
+def _medanon(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "medanon.cli.main", *args], cwd=REPO,
+                          env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_without_an_allow_list_only_loopback_is_served(tmp_path: Path,
+                                                        serve_key_file: Path) -> None:
+    done = _medanon("serve", "--host", "0.0.0.0", "--out", str(tmp_path / "o"),  # noqa: S104
+                    "--key", str(serve_key_file), "--queue", str(tmp_path / "q"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("medanon: error: without --allow, serve accepts loopback")
+
+
+def test_forward_and_out_are_exclusive(tmp_path: Path, serve_key_file: Path) -> None:
+    done = _medanon("serve", "--out", str(tmp_path / "o"), "--forward", "A@127.0.0.1:1",
+                    "--key", str(serve_key_file), "--queue", str(tmp_path / "q"))
+    assert done.returncode == 2
+    assert "exactly one of --forward" in done.stderr
+
+
+def test_status_prints_the_ledger(make_serve: Callable[..., Serve],
+                                  sample_instances: list[Path], tmp_path: Path) -> None:
+    missing = _medanon("serve", "status", "--queue", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "no medanon serve state" in missing.stderr
+    node = make_serve("--out", str(tmp_path / "out"))
+    node.start()
+    burned = [p for p in sample_instances
+              if pydicom.dcmread(p, stop_before_pixels=True).Modality in ("OT", "US")]
+    assoc = _association(node.port, [ExplicitVRLittleEndian, JPEGBaseline8Bit])
+    assert assoc is not None and assoc.is_established
+    try:
+        for path in burned:
+            assoc.send_c_store(pydicom.dcmread(path))
+    finally:
+        assoc.release()
+    wait_for(lambda: _counts(tmp_path / "state")["pending"] == 0, TIMEOUT, "settled")
+    assert node.stop() == 0
+    text = _medanon("serve", "status", "--queue", str(tmp_path / "state"))
+    assert text.returncode == 0
+    counts = _counts(tmp_path / "state")
+    assert f"received     {counts['received']}" in text.stdout
+    listed = json.loads(_medanon("serve", "status", "--queue", str(tmp_path / "state"),
+                                 "--json").stdout)
+    assert listed["counts"] == counts
+    assert len(listed["instances"]) == counts["quarantined"] + counts["pending"]
+    assert all(item["reason"] for item in listed["instances"])
