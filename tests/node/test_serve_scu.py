@@ -15,6 +15,7 @@ from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, JPEGBaseline8Bit
 from pynetdicom import AE, _config
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
+from medanon.cli.serve import status_lines
 from medanon.node.ledger import Ledger, State
 from medanon.sample import SampleCollection
 from tests.node.peers import LOOPBACK, REPO, SENDER_AE, SERVE_AE, Serve, wait_for
@@ -167,8 +168,19 @@ def test_status_prints_the_ledger(make_serve: Callable[..., Serve],
     assert text.returncode == 0
     counts = _counts(tmp_path / "state")
     assert f"received     {counts['received']}" in text.stdout
-    listed = json.loads(_medanon("serve", "status", "--queue", str(tmp_path / "state"),
-                                 "--json").stdout)
+    (dumped,) = status_lines(tmp_path / "state", as_json=True)
+    listed = json.loads(dumped)
     assert listed["counts"] == counts
     assert len(listed["instances"]) == counts["quarantined"] + counts["pending"]
     assert all(item["reason"] for item in listed["instances"])
+
+
+def test_a_recipe_with_collection_privacy_is_refused(tmp_path: Path,
+                                                      serve_key_file: Path) -> None:
+    recipe = tmp_path / "privacy.toml"
+    recipe.write_text("[privacy]\nk = 5\n")
+    done = _medanon("serve", "--recipe", str(recipe), "--out", str(tmp_path / "o"),
+                    "--key", str(serve_key_file), "--queue", str(tmp_path / "q"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("medanon: error:") and "privacy" in done.stderr
+    assert not (tmp_path / "q" / "ledger.sqlite").exists()
