@@ -38,7 +38,7 @@ DRAIN_SECONDS = 10.0
 
 def refuse_collection_privacy(recipe: Recipe) -> None:
     """Collection-level privacy plans over the whole collection first: serve never has it."""
-    if getattr(recipe, "privacy", None):
+    if recipe.privacy is not None:
         raise ConfigurationError(
             "the recipe has a [privacy] section: collection-level privacy needs every "
             "instance of the collection before the first one is written, which a network "
