@@ -262,17 +262,18 @@ def memory_table(memory: Sequence[MemoryRun]) -> list[str]:
     return lines
 
 
-def replace_section(results: Path, body: str) -> None:
-    """Replace only the DICOM section of ``results`` (up to the next ``## `` heading)."""
+def replace_section(results: Path, body: str, section: str = SECTION) -> None:
+    """Replace only one section of ``results`` (the DICOM one by default), up to the next
+    ``## `` heading."""
     text = results.read_text() if results.exists() else "# Benchmark results\n"
-    start = text.find(SECTION + "\n")
+    start = text.find(section + "\n")
     if start < 0:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n"
-        start = text.find(SECTION + "\n")
-    after = start + len(SECTION) + 1
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+        start = text.find(section + "\n")
+    after = start + len(section) + 1
     end = text.find("\n## ", after)
     tail = "" if end < 0 else text[end:]
-    new = text[:start] + SECTION + "\n\n" + body.strip("\n") + "\n" + tail
+    new = text[:start] + section + "\n\n" + body.strip("\n") + "\n" + tail
     temporary = results.with_suffix(".md.tmp")
     temporary.write_text(new)
     temporary.replace(results)

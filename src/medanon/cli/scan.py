@@ -117,7 +117,10 @@ def render_summary(result: ScanResult, console: Any) -> None:
                   [(r["path"], r["keyword"], r["vr"], r["creator"] or "", r["files"],
                     r["distinct_values"]) for r in free_text])
     scan = summary["scan"]
-    console.print(f"scanned {files['total']:,} files in {scan['seconds']:.1f} s "
+    if scan["files_from_earlier_sessions"]:
+        console.print(f"resumed: {scan['files_from_earlier_sessions']:,} files were counted "
+                      "by earlier sessions of this scan")
+    console.print(f"scanned {scan['files_this_session']:,} files in {scan['seconds']:.1f} s "
                   f"({scan['files_per_second'] or 0:,.0f} files/s, {scan['workers']} "
                   f"workers); patients named by keyed pseudonyms (key {scan['key_fingerprint']})")
 
@@ -142,7 +145,7 @@ def _counts_table(console: Any, title: str, header: tuple[str, ...],
 def execute(src: Path, *, key: Path | None = None, workers: int = 0,
             json_path: Path | None = None, census: Path | None = None,
             patients: Path | None = None, values: Path | None = None,
-            quiet: bool = False) -> int:
+            state: Path | None = None, restart: bool = False, quiet: bool = False) -> int:
     """Scan ``src``, print the summary, write the files asked for; return the exit code."""
     from rich.console import Console
 
@@ -159,7 +162,7 @@ def execute(src: Path, *, key: Path | None = None, workers: int = 0,
         print(f"medanon: {notice}", file=sys.stderr, flush=True)
     with ScanProgress(src, quiet=quiet) as progress:
         result = scan_folder(src, secret, workers=workers, collect_values=values is not None,
-                             on_progress=progress.update)
+                             on_progress=progress.update, state=state, restart=restart)
     written = []
     for path, write in ((json_path, outputs.write_json), (census, outputs.write_census),
                         (patients, outputs.write_patients), (values, outputs.write_values)):
@@ -207,6 +210,12 @@ def register(app: typer.Typer) -> None:
                                            help="Write every attribute's distinct values "
                                                 "(.json/.csv/.parquet) for a reviewer. "
                                                 "PERSONAL DATA: keep it with the source."),
+        state: Path | None = typer.Option(None, "--state",
+                                          help="Keep the scan's state in this folder, so that "
+                                               "an interrupted scan resumes (it holds what the "
+                                               "patient table holds)."),
+        restart: bool = typer.Option(False, "--restart",
+                                     help="Forget the state an earlier scan left in --state."),
         quiet: bool = typer.Option(False, "--quiet", "-q",
                                    help="No progress bar; one summary line."),
     ) -> None:
@@ -218,6 +227,6 @@ def register(app: typer.Typer) -> None:
         """
         raise typer.Exit(execute(src, key=key, workers=workers, json_path=json_path,
                                  census=census, patients=patients, values=values,
-                                 quiet=quiet))
+                                 state=state, restart=restart, quiet=quiet))
 
     app.command("scan")(scan)

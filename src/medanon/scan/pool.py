@@ -40,6 +40,13 @@ def scan_batch(paths: list[str], settings: ScanSettings) -> SealedBatch:
     return tally.seal()
 
 
+def _finished(pending: dict[Future[SealedBatch], list[str]]) -> Iterator[Done]:
+    """Wait for at least one batch; yield every finished one, forgetting it."""
+    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    for future in done:
+        yield pending.pop(future), future.result()
+
+
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
 
@@ -55,12 +62,15 @@ def _batches(paths: Iterator[Path], size: int) -> Iterator[list[str]]:
         yield batch
 
 
+Done = tuple[list[str], SealedBatch]  # a batch's paths, and their sealed tally
+
+
 def scan_batches(paths: Iterator[Path], settings: ScanSettings, workers: int, *,
-                 batch_files: int = BATCH_FILES) -> Iterator[SealedBatch]:
-    """Scan every path, yielding sealed batch tallies as they finish (in any order)."""
+                 batch_files: int = BATCH_FILES) -> Iterator[Done]:
+    """Scan every path, yielding each batch's paths and tally as it finishes (any order)."""
     if workers <= 1:
         for batch in _batches(paths, batch_files):
-            yield scan_batch(batch, settings)
+            yield batch, scan_batch(batch, settings)
         return
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
         else "spawn"
@@ -68,16 +78,14 @@ def scan_batches(paths: Iterator[Path], settings: ScanSettings, workers: int, *,
     if method == "forkserver":
         context.set_forkserver_preload([WORKER_MODULE])  # loaded once, not per worker
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
-    pending: set[Future[SealedBatch]] = set()
+    pending: dict[Future[SealedBatch], list[str]] = {}
     try:
         for batch in _batches(paths, batch_files):
             while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-            pending.add(pool.submit(scan_batch, batch, settings))
+                yield from _finished(pending)
+            pending[pool.submit(scan_batch, batch, settings)] = batch
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            yield from (future.result() for future in done)
+            yield from _finished(pending)
     except BrokenProcessPool:
         raise ScanWorkerLostError("a scan worker process stopped unexpectedly; "
                                   "rerun the scan") from None

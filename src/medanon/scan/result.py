@@ -37,11 +37,17 @@ class ScanResult:
     workers: int
     key_fingerprint: str
     values_collected: bool = False
+    resumed_files: int = 0  # counted by earlier sessions of a resumed scan
 
     @property
     def files(self) -> int:
         """Every file seen."""
         return self.tally.files_done
+
+    @property
+    def scanned(self) -> int:
+        """Files scanned by this session (not counted by an earlier one)."""
+        return self.files - self.resumed_files
 
     def summary(self) -> dict[str, Any]:
         """Counts, formats and equipment: no value from any file but standard names."""
@@ -71,8 +77,10 @@ class ScanResult:
                            "in_sequences": sum(1 for k in keys if len(k[0]) > 1),
                            "free_text": sum(1 for k in keys if is_free_text(k))},
             "scan": {"seconds": round(self.seconds, 3), "workers": self.workers,
-                     "files_per_second": round(self.files / self.seconds, 1)
+                     "files_per_second": round(self.scanned / self.seconds, 1)
                      if self.seconds > 0 else None,
+                     "files_this_session": self.scanned,
+                     "files_from_earlier_sessions": self.resumed_files,
                      "key_fingerprint": self.key_fingerprint},
         }
 
