@@ -19,19 +19,28 @@ from pydicom.multival import MultiValue
 
 from medanon.dicom.sequences import decode_sequence
 from medanon.errors import InputError
-from medanon.scan.record import AttributeKey, Step
+from medanon.scan.record import Attribute, AttributeKey, Step
 
 MAX_DEPTH = 16  # sequences nested deeper than this are not walked (no real file has them)
 BINARY_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
 _PADDING = b" \x00"
 _VR_CACHE: dict[Step, str] = {}
 
-Observation = tuple[AttributeKey, bytes | None]
-Value = tuple[AttributeKey, str]
-# Keys already built, by the path of the level they sit in and then by (tag, VR as read):
-# most files of a collection repeat the same attributes, and building a path tuple for
-# each element of each file costs more than looking it up.
-_KEYS: dict[tuple[Step, ...], dict[tuple[int, str | None], AttributeKey]] = {}
+Observation = tuple[Attribute, bytes | None]
+Value = tuple[Attribute, str]
+# Attributes already made, by the path of the level they sit in and then by (tag, VR as
+# read): most files of a collection repeat the same attributes, and building a path tuple
+# for each element of each file costs more than looking it up.
+_KEYS: dict[tuple[Step, ...], dict[tuple[int, str | None], Attribute]] = {}
+_INTERNED: dict[AttributeKey, Attribute] = {}
+
+
+def attribute(key: AttributeKey) -> Attribute:
+    """The one :class:`Attribute` of ``key`` in this process."""
+    found = _INTERNED.get(key)
+    if found is None:
+        found = _INTERNED[key] = Attribute(key)
+    return found
 
 
 def digest(data: bytes) -> int:
@@ -72,20 +81,20 @@ def _walk(dataset: Dataset, prefix: tuple[Step, ...], observations: list[Observa
             if creators is None:
                 creators = _creators(dataset)
             step = _private_step(tag, creators)
-            key: AttributeKey = ((*prefix, step), read_vr or _dictionary_vr(step))
+            key = attribute(((*prefix, step), read_vr or _dictionary_vr(step)))
         else:
             found = keys.get((tag, read_vr))
             if found is None:
                 step = (tag, "")
-                found = keys[(tag, read_vr)] = ((*prefix, step),
-                                                     read_vr or _dictionary_vr(step))
+                found = keys[(tag, read_vr)] = attribute(((*prefix, step),
+                                                          read_vr or _dictionary_vr(step)))
             key = found
-        vr = key[1]
+        path, vr = key.key
         if vr == "SQ":
             observations.append((key, None))
             if depth < MAX_DEPTH:
                 for item in _items(dataset, element):
-                    _walk(item, key[0], observations, values, depth + 1)
+                    _walk(item, path, observations, values, depth + 1)
             continue
         value = element.value
         if type(value) is bytes:

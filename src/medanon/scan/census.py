@@ -16,7 +16,7 @@ from operator import itemgetter
 
 from medanon.scan.attributes import Observation, Value, digest
 from medanon.scan.distinct import DistinctCounter
-from medanon.scan.record import AttributeKey
+from medanon.scan.record import Attribute, AttributeKey
 
 VALUES_PER_ATTRIBUTE = 10_000  # distinct values a --values file lists per attribute
 _first = itemgetter(0)
@@ -34,9 +34,9 @@ class CensusPart:
     __slots__ = ("files", "pairs", "reviewed")
 
     def __init__(self) -> None:
-        self.files: Counter[AttributeKey] = Counter()
+        self.files: Counter[Attribute] = Counter()
         self.pairs: set[Observation] = set()
-        self.reviewed: dict[AttributeKey, dict[str, int]] = {}
+        self.reviewed: dict[Attribute, dict[str, int]] = {}
 
     def add(self, observations: Iterable[Observation], values: Iterable[Value]) -> None:
         """Fold one file's observations (and decoded values, if collected) in."""
@@ -49,10 +49,11 @@ class CensusPart:
     def seal(self) -> SealedCensus:
         """The part as the coordinator receives it: value bytes replaced by digests."""
         digests: dict[AttributeKey, list[int]] = {}
-        for key, value in self.pairs:
+        for attribute, value in self.pairs:
             if value is not None:
-                digests.setdefault(key, []).append(digest(value))
-        return SealedCensus(dict(self.files), digests, self.reviewed)
+                digests.setdefault(attribute.key, []).append(digest(value))
+        return SealedCensus({a.key: n for a, n in self.files.items()}, digests,
+                            {a.key: counts for a, counts in self.reviewed.items()})
 
 
 class SealedCensus:
@@ -106,7 +107,7 @@ class Census:
         return len(counter), counter.exact
 
 
-def _count_values(reviewed: dict[AttributeKey, dict[str, int]], values: Iterable[Value]
+def _count_values(reviewed: dict[Attribute, dict[str, int]], values: Iterable[Value]
                   ) -> None:
     """Count each decoded value once per file it appears in."""
     for key, text in set(values):

@@ -23,6 +23,28 @@ Step = tuple[int, str | None]
 AttributeKey = tuple[tuple[Step, ...], str]
 
 
+class Attribute:
+    """One :data:`AttributeKey`, interned: a process makes one object per key.
+
+    Workers fold hundreds of observations per file into sets; an interned object hashes
+    and compares by identity, in C, where the nested key tuple would be hashed anew each
+    time. Tallies leave the process keyed by ``key``, the plain tuple.
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: AttributeKey) -> None:
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"Attribute({self.key!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        from medanon.scan.attributes import attribute  # interned again where it lands
+
+        return attribute, (self.key,)
+
+
 class FileStatus(enum.StrEnum):
     """What a file turned out to be."""
 
@@ -63,5 +85,5 @@ class FileRecord:
     manufacturer: str = ""
     model: str = ""
     characteristics: tuple[tuple[str, str], ...] = ()  # (keyword, text) of patient QIs
-    attributes: tuple[tuple[AttributeKey, bytes | None], ...] = ()  # (attribute, value bytes)
-    values: tuple[tuple[AttributeKey, str], ...] = ()  # only with collect_values
+    attributes: tuple[tuple[Attribute, bytes | None], ...] = ()  # (attribute, value bytes)
+    values: tuple[tuple[Attribute, str], ...] = ()  # only with collect_values
