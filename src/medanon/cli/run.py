@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "recipe": None, "key": None, "key_env": None, "workers": 0, "state": None,
     "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
     "accept_no_meta": False, "clinical": None, "clinical_key": "PatientID",
+    "no_report": False,
 }
 #: Options that take a value: every spelling, and the parameter it sets.
 VALUE_OPTIONS = {
@@ -41,7 +42,7 @@ VALUE_OPTIONS = {
 }
 #: Options that are flags.
 FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
-                "--accept-no-meta": "accept_no_meta"}
+                "--accept-no-meta": "accept_no_meta", "--no-report": "no_report"}
 _PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical"})
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -96,7 +97,7 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
             staging: Path | None = None, staging_size: str = "20G",
             cluster: str | None = None, quiet: bool = False,
             accept_no_meta: bool = False, clinical: Path | None = None,
-            clinical_key: str = "PatientID") -> int:
+            clinical_key: str = "PatientID", no_report: bool = False) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``).
 
     The runner and the recipe code load here, not when the module is imported, so that
@@ -118,15 +119,21 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
     if chosen.privacy is not None:
         from medanon.cli.privacy_run import execute_private
 
-        return execute_private(src, dst, chosen, secret, options, clinical, clinical_key,
+        code = execute_private(src, dst, chosen, secret, options, clinical, clinical_key,
                                quiet=quiet, echo=_echo)
-    if clinical is not None:
+    elif clinical is not None:
         raise ConfigurationError("--clinical needs a recipe with a [privacy] section")
-    with RunProgress(src, exclude, quiet=quiet) as progress:
-        result = run_folder(src, dst, chosen, secret, options=options,
-                            on_progress=progress.update)
-    _echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}")
-    return result.report.exit_code
+    else:
+        with RunProgress(src, exclude, quiet=quiet) as progress:
+            result = run_folder(src, dst, chosen, secret, options=options,
+                                on_progress=progress.update)
+        _echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}")
+        code = result.report.exit_code
+    if not no_report:
+        from medanon.report import report_after_run
+
+        _echo(f"medanon: {report_after_run(dst, state or dst / STATE_DIR_NAME, workers)}")
+    return code
 
 
 def plain_arguments(args: Sequence[str]) -> dict[str, Any] | None:
@@ -220,6 +227,9 @@ def register(app: typer.Typer) -> None:
         clinical_key: str = typer.Option("PatientID", "--clinical-key",
                                          help="Column of --clinical holding the original "
                                               "PatientID."),
+        no_report: bool = typer.Option(False, "--no-report",
+                                       help="Do not write the HTML report (which checks the "
+                                            "output, as 'medanon verify OUT' does)."),
     ) -> None:
         """De-identify every DICOM file under SRC into DST.
 
@@ -236,6 +246,7 @@ def register(app: typer.Typer) -> None:
                                  state=state, restart=restart, staging=staging,
                                  staging_size=staging_size, cluster=cluster, quiet=quiet,
                                  accept_no_meta=accept_no_meta,
-                                 clinical=clinical, clinical_key=clinical_key))
+                                 clinical=clinical, clinical_key=clinical_key,
+                                 no_report=no_report))
 
     app.command("run")(run)

@@ -3,7 +3,7 @@
 Prints a summary and the first findings (file, tag path, category, check: never a
 value); ``--json`` writes them all, with the values found only under ``--show-values``
 (that file then holds personal data and must stay on the site's side: it may not be
-written inside OUT).
+written inside OUT). ``--report`` writes the HTML report.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
-            json_path: Path | None = None, workers: int = 0,
+            json_path: Path | None = None, report: Path | None = None, workers: int = 0,
             show_values: bool = False, dciodvfy: str = "sample", quiet: bool = False) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``)."""
     from medanon.custody.keys import load_key
@@ -64,6 +64,11 @@ def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
     if json_path is not None and show_values and _inside(json_path, out):
         raise ConfigurationError("--json with --show-values holds personal data: write it "
                                  "outside OUT")
+    if report is not None:
+        from medanon.report.hook import MISSING_EXTRA, report_extra_missing
+
+        if report_extra_missing():
+            raise ConfigurationError(MISSING_EXTRA)
     secret = load_key(key) if key is not None else None
     progress = _Progress(quiet)
     result = verify_folder(out, VerifyOptions(against=against, key=secret, workers=workers,
@@ -74,6 +79,10 @@ def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
         temp.write_text(json.dumps(result.to_dict(show_values=show_values), indent=1,
                                    ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(temp, json_path)
+    if report is not None:
+        from medanon.report import write_verify_report
+
+        write_verify_report(report, out, result)
     summary = result.summary
     categories = ", ".join(f"{n} {c}" for c, n in summary["by_category"].items())
     typer.echo(f"medanon verify: {summary['outputs']} files checked "
@@ -92,8 +101,9 @@ def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
     if len(result.findings) > SHOWN_FINDINGS:
         typer.echo(f"  ... {len(result.findings) - SHOWN_FINDINGS} more"
                    + (f" (all in {json_path})" if json_path else " (use --json FILE)"))
-    if json_path is not None:
-        typer.echo(f"medanon verify: wrote {json_path}")
+    for written in (json_path, report):
+        if written is not None:
+            typer.echo(f"medanon verify: wrote {written}")
     return result.exit_code
 
 
@@ -113,6 +123,9 @@ def register(app: typer.Typer) -> None:
         json_path: Path | None = typer.Option(None, "--json",
                                               help="Write every finding (and the census) "
                                                    "as JSON."),
+        report: Path | None = typer.Option(None, "--report",
+                                           help="Write the HTML report here (no value found "
+                                                "is in it; the census shows OUT's values)."),
         workers: int = typer.Option(0, "--workers", "-w", min=0,
                                     help="Worker processes (0: one per core)."),
         show_values: bool = typer.Option(False, "--show-values",
@@ -128,7 +141,7 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 nothing found, 1 findings, 2 usage or configuration error.
         """
         raise typer.Exit(execute(out, against=against, key=key, json_path=json_path,
-                                 workers=workers, show_values=show_values,
+                                 report=report, workers=workers, show_values=show_values,
                                  dciodvfy=dciodvfy, quiet=quiet))
 
     app.command("verify")(verify)

@@ -53,8 +53,8 @@ def census_entries(places: list[Place]) -> list[tuple[str, str, str, str]]:
 
 def flags(vr: str, value: str) -> list[str]:
     """Why a value deserves the reviewer's eye: name, id, date, address, free text."""
-    if not value:
-        return []
+    if not value or _PSEUDONYM.match(value):
+        return []  # empty, or a keyed pseudonym (base 32, upper case)
     found = []
     if vr == "PN" and not all(_PSEUDONYM.match(g) for g in value.split("=") if g) or \
             vr != "PN" and vr in _FREE_TEXT and _NAME.match(value):

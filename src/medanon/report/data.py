@@ -1,0 +1,88 @@
+"""The data the report template shows, as plain dictionaries and lists, capped.
+
+Everything here is bounded whatever the size of the run: findings, problems and census
+values are cut to a fixed number of rows with the totals kept, so that a report of a
+million files stays a few megabytes and opens at once. Nothing here is a value found in
+a file: findings name files and tag paths; the census shows values of the output, which
+is what the reviewer must see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from medanon._version import __version__
+from medanon.report import plots
+from medanon.report.release import read_release
+from medanon.verify import VerifyResult
+
+FINDINGS_SHOWN = 500
+PROBLEMS_SHOWN = 500
+CENSUS_ATTRIBUTES_SHOWN = 2000
+
+
+def _outcomes(run: dict[str, Any] | None) -> dict[str, Any]:
+    if run is None:
+        return {"present": False}
+    counts = {k: v for k, v in run.get("counts", {}).items() if v}
+    problems = run.get("problems", [])
+    reasons = Counter((p.get("status", ""), p.get("reason", "")) for p in problems)
+    session = run.get("this_session", {})
+    seconds = float(session.get("elapsed_seconds", 0) or 0)
+    processed = int(session.get("processed", 0) or 0)
+    return {
+        "present": True,
+        "settings": run.get("settings", {}),
+        "version": run.get("medanon_version", ""),
+        "files": run.get("files", 0),
+        "counts": counts,
+        "bytes_out": run.get("bytes_out", 0),
+        "problems": problems[:PROBLEMS_SHOWN],
+        "problems_total": len(problems),
+        "reasons": [{"status": s, "reason": r, "files": n} for (s, r), n in
+                    reasons.most_common()],
+        "review": run.get("whitelist_review", []),
+        "session_seconds": seconds,
+        "session_files": processed,
+        "session_rate": round(processed / seconds, 1) if seconds > 0 else None,
+        "counts_plot": plots.bar_chart(list(counts), list(counts.values()),
+                                       "input files by outcome") if counts else "",
+    }
+
+
+def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyResult, *,
+                      title: str) -> dict[str, Any]:
+    """Everything the template needs."""
+    summary = verified.summary
+    findings = [f.to_dict(show_values=False) for f in verified.findings[:FINDINGS_SHOWN]]
+    by_category = summary.get("by_category", {})
+    release = read_release(out)
+    census = verified.census[:CENSUS_ATTRIBUTES_SHOWN]
+    return {
+        "title": title,
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "run": _outcomes(run),
+        "verify": {
+            "summary": summary,
+            "findings": findings,
+            "findings_total": len(verified.findings),
+            "by_category": by_category,
+            "plot": plots.bar_chart(list(by_category), list(by_category.values()),
+                                    "findings by category") if by_category else "",
+        },
+        "census": census,
+        "census_total": len(verified.census),
+        "census_flagged": sum(1 for row in verified.census if row["flags"]),
+        "release": {
+            "present": release.present, "note": release.note, "rows": release.rows,
+            "quasi_identifiers": list(release.quasi_identifiers),
+            "classes": len(release.class_sizes), "k": release.smallest_class,
+            "metrics": [{"name": n, "value": v} for n, v in release.metrics],
+            "plot": plots.class_size_histogram(release.class_sizes, "class sizes")
+            if release.class_sizes else "",
+        },
+    }
