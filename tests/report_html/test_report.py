@@ -88,3 +88,31 @@ def test_a_huge_run_makes_a_bounded_report() -> None:
     assert len(html) < 8_000_000
     assert "The first 500 of 100000 findings" in html
     assert "The first 500 of 200000" in html
+
+
+def test_privacy_release_class_sizes_come_from_the_table(tmp_path: Path) -> None:
+    """A release as ``medanon run`` with a [privacy] section writes it: classes counted from
+    patients.csv, the quasi-identifiers and metrics from privacy.json."""
+    import json
+
+    from medanon.report.release import read_release
+
+    release = tmp_path / "medanon-release"
+    release.mkdir()
+    rows = ["patient,age,PatientSex,class,class_size"]
+    rows += [f"MA{n:012d},40-49,F,0,3" for n in range(3)]
+    rows += [f"MB{n:012d},50-59,M,1,2" for n in range(2)]
+    (release / "patients.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (release / "privacy.json").write_text(json.dumps({
+        "settings": {"k": 2, "quasi_identifiers": ["age", "PatientSex"]},
+        "metrics": {"gcp": 0.25, "gcp_per_qi": {"age": 0.5, "PatientSex": 0.0}}}))
+    summary = read_release(tmp_path)
+    assert summary.class_sizes == (2, 3) and summary.smallest_class == 2
+    verified = VerifyResult([], [], {"outputs": 0, "files_with_findings": 0,
+                                     "by_category": {}, "against": False, "dciodvfy": "off",
+                                     "timings": {}, "outputs_per_second": 0})
+    html = render_html(build_report_data(tmp_path, None, verified, title="t"))
+    assert "2 equivalence classes over age, PatientSex" in html and "(k = 2)" in html
+    assert "gcp_per_qi age" in html
+    absent = render_html(build_report_data(tmp_path / "none", None, verified, title="t"))
+    assert "this output has no privacy release" in absent

@@ -2,9 +2,10 @@
 
 The release holds ``patients.csv`` (one row per published patient, one column per
 quasi-identifier) and ``privacy.json`` (its settings name the quasi-identifiers; its
-metrics give the information loss per quasi-identifier). The class-size histogram (how many patients share each combination) is
-computed here from the table itself, with the standard library, so that the report
-shows what was released rather than what the engine believed. A missing or unreadable
+metrics give the information loss per quasi-identifier). The class-size histogram (how
+many patients share each combination) is computed here from the table itself, with the
+standard library, so that the report shows what was released rather than what the
+engine believed. A missing or unreadable
 release is reported as such, never guessed.
 """
 
