@@ -12,13 +12,15 @@ from pathlib import Path
 import pydicom
 import pytest
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, JPEGBaseline8Bit
-from pynetdicom import AE, _config
+from pynetdicom import AE, AllStoragePresentationContexts, _config, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from medanon.cli.serve import status_lines
+from medanon.errors import ConfigurationError
 from medanon.node.ledger import Ledger, State
+from medanon.node.receive import TRANSFER_SYNTAXES
 from medanon.sample import SampleCollection
-from tests.node.peers import LOOPBACK, REPO, SENDER_AE, SERVE_AE, Serve, wait_for
+from tests.node.peers import LOOPBACK, REPO, SENDER_AE, SERVE_AE, Serve, free_port, wait_for
 
 TIMEOUT = 30.0
 
@@ -140,17 +142,10 @@ def test_without_an_allow_list_only_loopback_is_served(tmp_path: Path,
     assert done.stderr.startswith("medanon: error: without --allow, serve accepts loopback")
 
 
-def test_forward_and_out_are_exclusive(tmp_path: Path, serve_key_file: Path) -> None:
-    done = _medanon("serve", "--out", str(tmp_path / "o"), "--forward", "A@127.0.0.1:1",
-                    "--key", str(serve_key_file), "--queue", str(tmp_path / "q"))
-    assert done.returncode == 2
-    assert "exactly one of --forward" in done.stderr
-
-
 def test_status_prints_the_ledger(make_serve: Callable[..., Serve],
                                   sample_instances: list[Path], tmp_path: Path) -> None:
-    missing = _medanon("serve", "status", "--queue", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2 and "no medanon serve state" in missing.stderr
+    with pytest.raises(ConfigurationError, match="no medanon serve state"):
+        status_lines(tmp_path / "nowhere", as_json=False)
     node = make_serve("--out", str(tmp_path / "out"))
     node.start()
     burned = [p for p in sample_instances
@@ -184,3 +179,54 @@ def test_a_recipe_with_collection_privacy_is_refused(tmp_path: Path,
     assert done.returncode == 2
     assert done.stderr.startswith("medanon: error: the recipe has a [privacy] section")
     assert not (tmp_path / "q" / "ledger.sqlite").exists()
+
+
+def test_transient_statuses_are_retried_and_a_permanent_refusal_quarantined(
+        make_serve: Callable[..., Serve], sample_instances: list[Path], tmp_path: Path) -> None:
+    """The destination, a pynetdicom SCP here, first answers Out of Resources to every
+    instance, then accepts CT and refuses MR for good (0xA900)."""
+    attempts: dict[str, int] = {}
+
+    def on_store(event: evt.Event) -> int:
+        uid = str(event.request.AffectedSOPInstanceUID)
+        attempts[uid] = attempts.get(uid, 0) + 1
+        if attempts[uid] == 1:
+            return 0xA700
+        return 0x0000 if event.dataset.Modality == "CT" else 0xA900
+
+    destination = AE(ae_title="ARCHIVE")
+    for context in AllStoragePresentationContexts:
+        destination.add_supported_context(context.abstract_syntax, list(TRANSFER_SYNTAXES))
+    port = free_port()
+    server = destination.start_server((LOOPBACK, port), block=False,
+                                      evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    try:
+        node = make_serve("--forward", f"ARCHIVE@{LOOPBACK}:{port}")
+        node.start()
+        chosen = {}
+        for path in sample_instances:
+            modality = pydicom.dcmread(path, stop_before_pixels=True).Modality
+            if modality in ("CT", "MR") and modality not in chosen:
+                chosen[modality] = path
+        assoc = _association(node.port, [ExplicitVRLittleEndian])
+        assert assoc is not None and assoc.is_established
+        try:
+            for path in chosen.values():
+                assert assoc.send_c_store(pydicom.dcmread(path)).Status == 0x0000
+        finally:
+            assoc.release()
+        state = tmp_path / "state"
+        wait_for(lambda: _counts(state)["pending"] == 0 and _counts(state)["received"] == 2,
+                 TIMEOUT, "both instances settled")
+    finally:
+        server.shutdown()
+    counts = _counts(state)
+    assert (counts["forwarded"], counts["quarantined"]) == (1, 1)
+    assert sorted(attempts.values()) == [2, 2]
+    ledger = Ledger(state)
+    try:
+        (entry,) = ledger.entries([State.QUARANTINED])
+    finally:
+        ledger.close()
+    assert entry.reason == "the destination answered 0xA900 (data set does not match SOP class)"
+    assert entry.attempts == 1

@@ -34,8 +34,8 @@ def _configure_logging(quiet: bool) -> None:
 
 
 def execute(*, ae: str, port: int, recipe: Path | None, key: Path | None,
-            forward: str | None, out: Path | None, allow: list[str], queue: Path | None,
-            host: str, reserve: str, max_backoff: float, summary_every: float,
+            key_env: str | None, forward: str | None, out: Path | None, allow: list[str],
+            queue: Path | None, host: str, reserve: str, max_backoff: float, summary_every: float,
             quiet: bool) -> int:
     """Run the service until a signal stops it; return the exit code."""
     from medanon.cli.run import parse_size, resolve_key
@@ -49,7 +49,7 @@ def execute(*, ae: str, port: int, recipe: Path | None, key: Path | None,
         allow=tuple(allow), host=host, reserve_bytes=parse_size(reserve),
         max_backoff=max_backoff, summary_every=summary_every)
     chosen = load_recipe(recipe) if recipe is not None else default_recipe()
-    secret, notice = resolve_key(key)
+    secret, notice = resolve_key(key, key_env)
     _configure_logging(quiet)
     if notice:
         logging.getLogger("medanon.serve").warning(notice)
@@ -105,6 +105,9 @@ def register(app: typer.Typer) -> None:
                                            help="Recipe TOML, as for 'medanon run'."),
         key: Path | None = typer.Option(None, "--key", "-k",
                                         help="Secret key file, as for 'medanon run'."),
+        key_env: str | None = typer.Option(None, "--key-env", metavar="VAR",
+                                           help="Read the key from this environment "
+                                                "variable, as for 'medanon run'."),
         forward: str | None = typer.Option(None, "--forward",
                                            help="Forward by C-STORE to AE@HOST:PORT."),
         out: Path | None = typer.Option(None, "--out",
@@ -136,8 +139,8 @@ def register(app: typer.Typer) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        raise typer.Exit(execute(ae=ae, port=port, recipe=recipe, key=key, forward=forward,
-                                 out=out, allow=allow, queue=queue, host=host,
+        raise typer.Exit(execute(ae=ae, port=port, recipe=recipe, key=key, key_env=key_env,
+                                 forward=forward, out=out, allow=allow, queue=queue, host=host,
                                  reserve=reserve, max_backoff=max_backoff,
                                  summary_every=summary_every, quiet=quiet))
 

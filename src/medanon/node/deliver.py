@@ -93,9 +93,6 @@ class Deliverer:
                 self._deliver(names)
             except DestinationDown as exc:
                 self._destination_down(str(exc))
-            except Exception:  # the loop must outlive any one batch; nothing is lost
-                LOGGER.exception("deliver: unexpected error; the batch stays queued")
-                self._stop.wait(1.0)
 
     def _sleep_until_due(self) -> None:
         due = self._ledger.next_due()
@@ -108,22 +105,43 @@ class Deliverer:
         for name in names:
             if self._stop.is_set():
                 break
-            outcome = self._process(name)
-            if outcome is None:
+            try:
+                outgoing = self._prepare(name)
+            except Exception as exc:  # one instance must not hold up the queue behind it
+                self._postpone(name, f"unexpected {type(exc).__name__} while de-identifying")
+                LOGGER.error("deliver: unexpected %s on %s; retried later",
+                             type(exc).__name__, name[:16])
                 continue
-            if outcome.status not in (Status.WRITTEN, Status.DUPLICATE) or outcome.output is None:
-                self._quarantine(name, outcome.reason or outcome.status.value)
-                continue
-            self._progress.count_deidentified()
-            output = self._ctx.dst_root / outcome.output
-            if self._forwarder is None:
-                _fsync_output(output, self._ctx.dst_root)
-                self._ledger.finish(name, State.WRITTEN, output=outcome.output)
-                self._queue.remove(name)
-            else:
-                ready.append(Outgoing.from_file(name, output))
+            if outgoing is not None:
+                ready.append(outgoing)
         if ready and self._forwarder is not None:
-            self._forward(self._forwarder, ready)
+            try:
+                self._forward(self._forwarder, ready)
+            except DestinationDown:
+                raise
+            except Exception as exc:  # a failure of the association: every file waits
+                self._forwarder.close()
+                for item in ready:
+                    self._postpone(item.name, f"unexpected {type(exc).__name__} while sending")
+                LOGGER.error("forward: unexpected %s; the batch is retried later",
+                             type(exc).__name__)
+
+    def _prepare(self, name: str) -> Outgoing | None:
+        """De-identify one instance: written (``--out``), quarantined, or ready to send."""
+        outcome = self._process(name)
+        if outcome is None:
+            return None
+        if outcome.status not in (Status.WRITTEN, Status.DUPLICATE) or outcome.output is None:
+            self._quarantine(name, outcome.reason or outcome.status.value)
+            return None
+        self._progress.count_deidentified()
+        output = self._ctx.dst_root / outcome.output
+        if self._forwarder is not None:
+            return Outgoing.from_file(name, output)
+        _fsync_output(output, self._ctx.dst_root)
+        self._ledger.finish(name, State.WRITTEN, output=outcome.output)
+        self._queue.remove(name)
+        return None
 
     def _process(self, name: str) -> FileOutcome | None:
         """``process_file`` on the queued file; None when it must wait (output disk)."""

@@ -9,7 +9,9 @@ with one log line of counts; no value from any data set is ever logged.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,7 +94,8 @@ class Receiver:
         name = instance_name(self._key, uid)
         with self._receipt:
             if self._ledger.state_of(name) is not None:
-                self._ledger.receive(name)
+                with contextlib.suppress(sqlite3.Error):  # only the copy count is lost
+                    self._ledger.receive(name)
                 counts.duplicates += 1
                 return SUCCESS
             try:
@@ -107,7 +110,15 @@ class Receiver:
                 LOGGER.warning("receive: cannot write to the queue (%s); answering Out of "
                                "Resources", exc.strerror or type(exc).__name__)
                 return OUT_OF_RESOURCES
-            self._ledger.receive(name)
+            try:
+                self._ledger.receive(name)
+            except sqlite3.Error:
+                # Queued but not recorded: the next start adopts the file; the sender,
+                # told Out of Resources, sends it again and finds it received.
+                counts.refused += 1
+                LOGGER.warning("receive: cannot record in the ledger; answering Out of "
+                               "Resources")
+                return OUT_OF_RESOURCES
         counts.stored += 1
         self._on_queued()
         return SUCCESS
