@@ -19,14 +19,14 @@ def _all_bytes(root: Path) -> dict[str, bytes]:
 
 
 def test_same_seed_gives_byte_identical_files(sample: SampleCollection, tmp_path: Path) -> None:
-    again = generate_sample(tmp_path / "again", seed=0)
+    again = generate_sample(tmp_path / "again", seed=0, cohort=True)
     assert again.files == sample.files
     assert again.planted_values == sample.planted_values
     assert _all_bytes(again.root) == _all_bytes(sample.root)
 
 
 def test_another_seed_changes_people_and_uids(sample: SampleCollection, tmp_path: Path) -> None:
-    other = generate_sample(tmp_path / "other", seed=1)
+    other = generate_sample(tmp_path / "other", seed=1, cohort=True)
     assert other.counts == sample.counts
     assert set(other.planted_of("uid")).isdisjoint(sample.planted_of("uid"))
     assert set(other.planted_of("patient-id")).isdisjoint(sample.planted_of("patient-id"))
@@ -38,9 +38,9 @@ def test_files_on_disk_are_exactly_the_listed_ones(sample: SampleCollection) -> 
 
 
 def test_shape_and_expected_counts(sample: SampleCollection) -> None:
-    assert (sample.patients, sample.studies, sample.series) == (5, 11, 16)
+    assert (sample.patients, sample.studies, sample.series) == (65, 91, 96)
     counts = sample.counts
-    assert (counts.written, counts.withheld, counts.failed, counts.excluded) == (37, 2, 2, 1)
+    assert (counts.written, counts.withheld, counts.failed, counts.excluded) == (117, 2, 2, 1)
     assert sample.paths_of(FileKind.DICOMDIR) == ("DICOMDIR",)
     assert set(sample.paths_of(FileKind.NOT_DICOM)) == {
         "README.TXT", next(p for p in sample.files if p.endswith("REPORT.dcm"))}
@@ -52,8 +52,10 @@ def test_shape_and_expected_counts(sample: SampleCollection) -> None:
 
 
 def test_each_dicom_file_is_what_it_claims(
-    sample: SampleCollection, datasets: dict[str, FileDataset]
+    sample: SampleCollection, datasets: dict[str, FileDataset],
+    cohort_datasets: dict[str, FileDataset]
 ) -> None:
+    datasets = {**datasets, **cohort_datasets}
     for expected in sample.dicom_files:
         ds = datasets[expected.path]
         meta = ds.file_meta
@@ -84,8 +86,10 @@ def test_modalities_and_sop_classes(sample: SampleCollection) -> None:
 
 
 def test_character_sets_and_names_round_trip(
-    sample: SampleCollection, datasets: dict[str, FileDataset]
+    sample: SampleCollection, datasets: dict[str, FileDataset],
+    cohort_datasets: dict[str, FileDataset]
 ) -> None:
+    datasets = {**datasets, **cohort_datasets}
     charsets = {f.character_set for f in sample.dicom_files}
     assert charsets == {("ISO_IR 100",), ("ISO_IR 192",), ("", "ISO 2022 IR 87")}
     names = set(sample.planted_of("patient-name"))
@@ -107,7 +111,8 @@ def test_burned_in_annotation_cases(
         ("CT", None), ("US", "YES")]
     assert {ds.SOPClassUID.name for ds in withheld.values()} == {
         "Secondary Capture Image Storage", "Ultrasound Image Storage"}
-    written = [datasets[f.path] for f in sample.dicom_files if f.kind is FileKind.IMAGE]
+    written = [datasets[f.path] for f in sample.dicom_files if f.kind is FileKind.IMAGE
+               and f.path in datasets]
     declared_no = [ds for ds in written if ds.get("BurnedInAnnotation") == "NO"]
     assert {ds.Modality for ds in declared_no} == {"US", "OT"}
     assert all(ds.Modality in ("CT", "MR") or ds.get("BurnedInAnnotation") == "NO"
@@ -269,5 +274,5 @@ def test_refuses_a_non_empty_or_non_folder_destination(tmp_path: Path) -> None:
 
 def test_summary_names_no_planted_value(sample: SampleCollection) -> None:
     text = sample.describe()
-    assert "37" in text and "withholds 2" in text
+    assert "117" in text and "withholds 2" in text
     assert not [v for v in sample.planted if v in text]

@@ -62,12 +62,13 @@ def test_names_appear_in_several_renderings(sample: SampleCollection) -> None:
 
 
 def test_identifying_attributes_are_all_planted(
-    sample: SampleCollection, datasets: dict[str, FileDataset]
+    sample: SampleCollection, datasets: dict[str, FileDataset],
+    cohort_datasets: dict[str, FileDataset]
 ) -> None:
     planted = set(sample.planted)
     public_uids = set(UID_dictionary)
     unplanted: set[tuple[str, str]] = set()
-    for ds in datasets.values():
+    for ds in [*datasets.values(), *cohort_datasets.values()]:
         for element in _walk(ds):
             values = element.value if element.VM > 1 else [element.value]
             for value in values:

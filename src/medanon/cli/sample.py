@@ -14,14 +14,19 @@ def sample(
         ..., help="Folder to write into (created if missing; must be empty)."),
     seed: int = typer.Option(
         0, "--seed", help="Chooses people, identifiers, dates and UIDs; same seed, same bytes."),
+    cohort: bool = typer.Option(
+        True, "--cohort/--no-cohort",
+        help="Add the screening cohort: 60 more patients with small CT images, enough for "
+             "a [privacy] section's k-anonymity."),
 ) -> None:
     """Write a synthetic DICOM collection full of planted personal data.
 
     Five patients with longitudinal CT, MR, ultrasound and secondary-capture
-    studies, laid out like real PACS exports and a patient CD. Every identifying
-    value in it is invented; the summary printed names none of them.
+    studies, laid out like real PACS exports and a patient CD, and a screening cohort
+    of 60 patients with small CT images (leave it out with --no-cohort). Every
+    identifying value in it is invented; the summary printed names none of them.
     """
-    collection = generate_sample(directory, seed=seed)
+    collection = generate_sample(directory, seed=seed, cohort=cohort)
     typer.echo(f"{collection.describe()} Written under {directory}.")
 
 

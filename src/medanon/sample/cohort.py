@@ -5,11 +5,12 @@ are too few for collection-level k-anonymity. The cohort adds patients with one 
 small CT studies each (a 16 x 16 image, about 1 KiB per file), drawn like an adult
 lung-screening population: ages 40-85 (more in the 55-75 band), an even mix of sex,
 heights normal around 1.77 m (men) and 1.63 m (women), weights from a body-mass index
-normal around 27. About a third of the patients carry PatientAge, the others only a
-birth date (age derived); a few lack weight. Every value comes from the seed.
+normal around 27. A third of the patients have a second study; about a third carry
+PatientAge, the others only a birth date (age derived); one in twenty lacks a weight.
+Every value comes from the seed; the shape (patients, studies, files) does not.
 
 Names and identifiers are invented and long (``CH`` + eight digits; names built from
-unusual syllables), and are planted values of the answer key like any other.
+unusual syllables, one of them Latin-1), and are planted values of the answer key like any other.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ COHORT_PATIENTS = 60
 IMAGE_SIZE = 16
 _SYLLABLES = ("QUOR", "VELL", "ZEPH", "RIND", "OSKA", "MYRT", "BALD", "UVRA", "THEX",
               "NAKI", "PLOV", "GRUN", "SOLT", "WIXA", "DRAM", "KEOL")
+#: Latin-1 syllables: every given name has one, as the ISO_IR 100 files of the sample do.
+_ACCENTED = ("ÅSK", "MØR", "ÜVR", "ÉLO", "ÑAR", "ÞOR", "ÇEL", "ÖST")
 _SCANNERS = (("SIEMENS", "SOMATOM Force"), ("GE MEDICAL SYSTEMS", "Revolution CT"),
              ("Philips", "IQon Spectral CT"), ("CANON_MEC", "Aquilion ONE"))
 
@@ -70,17 +73,17 @@ def make_patient(d: Deriver, index: int) -> CohortPatient:
     label = f"cohort{index}"
     sex = d.choice(label + ".sex", ("F", "M"))
     family = "".join(d.choice(f"{label}.family{i}", _SYLLABLES) for i in range(3))
-    given = "".join(d.choice(f"{label}.given{i}", _SYLLABLES) for i in range(2))
+    given = d.choice(f"{label}.given0", _ACCENTED) + d.choice(f"{label}.given1", _SYLLABLES)
     first = d.date(label + ".first", dt.date(2016, 1, 4), dt.date(2021, 12, 20))
     age = _age(d, label + ".age")
     birth = first - dt.timedelta(days=int(age * 365.25) + d.integer(label + ".dob", 1, 360))
     dates = [first]
-    if d.integer(label + ".second", 0, 2) == 0:
+    if index % 3 == 0:  # the shape (files, studies) is the same for every seed
         dates.append(first + dt.timedelta(days=7 * d.integer(label + ".gap", 40, 110)))
     mean_size = 1.77 if sex == "M" else 1.63
     size = round(mean_size + 0.07 * _normal(d, label + ".size"), 2)
     bmi = 27 + 4 * _normal(d, label + ".bmi")
-    weight = None if d.integer(label + ".noweight", 0, 19) == 0 else \
+    weight = None if index % 20 == 7 else \
         str(round(max(38.0, min(160.0, bmi * size * size)), 1))
     return CohortPatient(index, f"{family}^{given}", f"CH{d.digits(label + '.id', 8)}", sex,
                          birth, f"{size:.2f}", weight, tuple(dates),
@@ -157,7 +160,12 @@ def write_cohort(dest: Path, d: Deriver, count: int = COHORT_PATIENTS
                     PlantedValue("birth-date", dicom_date(patient.birth_date))]
         for study in range(len(patient.study_dates)):
             ds = _dataset(d, patient, study)
-            planted.append(PlantedValue("accession-number", str(ds.AccessionNumber)))
+            planted += [PlantedValue("accession-number", str(ds.AccessionNumber)),
+                        PlantedValue("study-id", str(ds.StudyID)),
+                        PlantedValue("study-date", str(ds.StudyDate))]
+            planted += [PlantedValue("uid", str(ds[keyword].value)) for keyword in
+                        ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID",
+                         "FrameOfReferenceUID")]
             path = PurePosixPath(COHORT_DIR, f"P{index:03d}", f"S{study}", "IM0001.dcm")
             target = dest / path
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Write the sample collection: resolve the shape, build each instance, lay files out.
 
 The order is fixed (patients, studies, series, instances as the shape lists
-them; then the patient CD through a File-set; then the text files) and nothing
+them; then the patient CD through a File-set; then the text files; then the screening
+cohort of :mod:`medanon.sample.cohort`) and nothing
 depends on the clock or on randomness, so one seed gives byte-identical files.
 """
 
@@ -15,6 +16,7 @@ from pydicom.dataset import Dataset
 from medanon.errors import ConfigurationError
 from medanon.sample import layout, texts
 from medanon.sample.builders import SOP_CLASSES, build_instance, instance_features
+from medanon.sample.cohort import COHORT_PATIENTS, write_cohort
 from medanon.sample.collection import ExpectedFile, FileKind, SampleCollection
 from medanon.sample.derive import Deriver
 from medanon.sample.dicomdir import write_file_set
@@ -72,7 +74,7 @@ def _prepare(dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
 
 
-def generate_sample(dest: Path, *, seed: int = 0) -> SampleCollection:
+def generate_sample(dest: Path, *, seed: int = 0, cohort: bool = False) -> SampleCollection:
     """Write the synthetic sample collection into ``dest`` (new or empty) and describe it.
 
     Parameters
@@ -83,6 +85,10 @@ def generate_sample(dest: Path, *, seed: int = 0) -> SampleCollection:
         Chooses the people, identifiers, dates and UIDs; the same seed always
         gives byte-identical files. The shape (patients, studies, series, the
         cases each exercises) is the same for every seed.
+    cohort
+        Add the screening cohort (:mod:`medanon.sample.cohort`: 60 more patients with
+        small CT images, enough for collection-level k-anonymity). ``medanon sample``
+        writes it; tests that need only the hard cases leave it out and stay quick.
 
     Returns
     -------
@@ -127,6 +133,10 @@ def generate_sample(dest: Path, *, seed: int = 0) -> SampleCollection:
     expected.append(ExpectedFile(report.as_posix(), FileKind.NOT_DICOM,
                                  "text report named .dcm, not a DICOM file"))
     planted = collect_planted(cast, all_series)
+    cohort_files, cohort_planted, cohort_studies = write_cohort(dest, d) if cohort else \
+        ([], [], 0)
+    expected += cohort_files
+    planted = tuple(dict.fromkeys((*planted, *cohort_planted)))
     return SampleCollection(
         root=dest,
         seed=seed,
@@ -134,7 +144,7 @@ def generate_sample(dest: Path, *, seed: int = 0) -> SampleCollection:
         expected=tuple(sorted(expected, key=lambda f: f.path)),
         planted=tuple(sorted({p.value for p in planted})),
         planted_values=planted,
-        patients=len(cast.patients),
-        studies=len({s.study.uid for s in all_series}),
-        series=len(all_series),
+        patients=len(cast.patients) + (COHORT_PATIENTS if cohort else 0),
+        studies=len({s.study.uid for s in all_series}) + cohort_studies,
+        series=len(all_series) + cohort_studies,
     )
