@@ -100,10 +100,9 @@ def test_patients_are_named_as_the_run_names_them(sample: SampleCollection,
     ids = {str(pydicom.dcmread(sample.root / f.path, stop_before_pixels=True).PatientID)
            for f in sample.dicom_files}
     rows = scanned.patient_rows()
-    assert {r["patient"] for r in rows} == {patient_pseudonym(scan_key, "id:" + i) for i in ids}
-    assert sum(r["files"] for r in rows) == len(sample.dicom_files)
-    assert sum(r["studies"] for r in rows) == sample.studies
-    assert sum(r["series"] for r in rows) == sample.series
+    assert {r.patient for r in rows} == {patient_pseudonym(scan_key, "id:" + i) for i in ids}
+    assert sum(r.files for r in rows) == len(sample.dicom_files)
+    assert sum(r.studies for r in rows) == sample.studies
 
 
 def test_missing_source_is_one_clear_error(tmp_path: Path, scan_key: SecretKey) -> None:

@@ -145,30 +145,38 @@ def _counts_table(console: Any, title: str, header: tuple[str, ...],
 def execute(src: Path, *, key: Path | None = None, workers: int = 0,
             json_path: Path | None = None, census: Path | None = None,
             patients: Path | None = None, values: Path | None = None,
-            state: Path | None = None, restart: bool = False, quiet: bool = False) -> int:
+            state: Path | None = None, restart: bool = False, accept_no_meta: bool = False,
+            quiet: bool = False) -> int:
     """Scan ``src``, print the summary, write the files asked for; return the exit code."""
     from rich.console import Console
 
     from medanon.cli.run import resolve_key
-    from medanon.scan import outputs, scan_folder
+    from medanon.scan import scan_folder
 
-    for path, option in ((census, "--census"), (patients, "--patients")):
-        if path is not None:
-            outputs.check_table_path(path, option)
-    if values is not None:
-        outputs.check_values_path(values)
+    wanted = (json_path, census, patients, values)
+    if any(path is not None for path in wanted):
+        from medanon.scan import outputs  # pyarrow: only when a file is asked for
+
+        for path, option in ((census, "--census"), (patients, "--patients")):
+            if path is not None:
+                outputs.check_table_path(path, option)
+        if values is not None:
+            outputs.check_values_path(values)
     secret, notice = resolve_key(key)
     if notice and not quiet:
         print(f"medanon: {notice}", file=sys.stderr, flush=True)
     with ScanProgress(src, quiet=quiet) as progress:
         result = scan_folder(src, secret, workers=workers, collect_values=values is not None,
-                             on_progress=progress.update, state=state, restart=restart)
+                             on_progress=progress.update, state=state, restart=restart,
+                             accept_no_meta=accept_no_meta)
     written = []
-    for path, write in ((json_path, outputs.write_json), (census, outputs.write_census),
-                        (patients, outputs.write_patients), (values, outputs.write_values)):
-        if path is not None:
-            write(result, path)
-            written.append(str(path))
+    if any(path is not None for path in wanted):
+        for path, write in ((json_path, outputs.write_json), (census, outputs.write_census),
+                            (patients, outputs.write_patients),
+                            (values, outputs.write_values)):
+            if path is not None:
+                write(result, path)
+                written.append(str(path))
     console = Console()
     if not quiet:
         render_summary(result, console)
@@ -216,6 +224,9 @@ def register(app: typer.Typer) -> None:
                                                "patient table holds)."),
         restart: bool = typer.Option(False, "--restart",
                                      help="Forget the state an earlier scan left in --state."),
+        accept_no_meta: bool = typer.Option(False, "--accept-no-meta",
+                                            help="Also read bare data sets (no preamble, no "
+                                                 "file meta), as 'medanon run' does with it."),
         quiet: bool = typer.Option(False, "--quiet", "-q",
                                    help="No progress bar; one summary line."),
     ) -> None:
@@ -227,6 +238,7 @@ def register(app: typer.Typer) -> None:
         """
         raise typer.Exit(execute(src, key=key, workers=workers, json_path=json_path,
                                  census=census, patients=patients, values=values,
-                                 state=state, restart=restart, quiet=quiet))
+                                 state=state, restart=restart,
+                                 accept_no_meta=accept_no_meta, quiet=quiet))
 
     app.command("scan")(scan)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from medanon.collection.patients import CANDIDATE_KEYWORDS
 from medanon.custody.keys import SecretKey
 from medanon.errors import ConfigurationError
 from medanon.runner.manifest import InputStamp
@@ -28,7 +29,9 @@ CHECKPOINT_SECONDS = 5.0
 
 def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: bool = False,
                 on_progress: ScanProgress | None = None, batch_files: int = BATCH_FILES,
-                state: Path | None = None, restart: bool = False) -> ScanResult:
+                state: Path | None = None, restart: bool = False,
+                keywords: Sequence[str] = CANDIDATE_KEYWORDS,
+                accept_no_meta: bool = False) -> ScanResult:
     """Scan every file under ``src``: counts, formats, the attribute census, the patients.
 
     Parameters
@@ -51,6 +54,12 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
         stopped (see :mod:`medanon.scan.state`); None keeps nothing.
     restart
         Forget the state an earlier scan left in ``state``.
+    keywords
+        The DICOM attributes of the patient table besides ``age`` and
+        ``first_study_year`` (the candidate quasi-identifiers by default).
+    accept_no_meta
+        Read bare data sets (no preamble, no file meta) too, as ``medanon run
+        --accept-no-meta`` does.
 
     Raises
     ------
@@ -65,7 +74,7 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
         raise ConfigurationError("the source (SRC) is not a folder")
     root = Path(os.path.realpath(src))
     workers = workers if workers > 0 else (os.cpu_count() or 1)
-    settings = ScanSettings(root, key, collect_values)
+    settings = ScanSettings(root, key, collect_values, tuple(keywords), accept_no_meta)
     store = None if state is None else ScanState(state, pinned_settings(settings),
                                                  restart=restart)
     try:
@@ -105,7 +114,9 @@ def pinned_settings(settings: ScanSettings) -> dict[str, str]:
     return {"key_fingerprint": key.fingerprint,
             "source_folder_fingerprint": key.digest("source-root",
                                                     str(settings.src_root)).hex()[:16],
-            "values_collected": str(settings.collect_values).lower()}
+            "values_collected": str(settings.collect_values).lower(),
+            "patient_keywords": ",".join(settings.keywords),
+            "accept_no_meta": str(settings.accept_no_meta).lower()}
 
 
 def source_id(key: SecretKey, root: Path, path: Path) -> str:

@@ -11,19 +11,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from medanon.collection.patients import file_row
 from medanon.dicom.peek import peek_text
-from medanon.dicom.pseudonyms import patient_identity, patient_pseudonym
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import read_instance
 from medanon.errors import InputError
 from medanon.scan.attributes import digest, observe
 from medanon.scan.record import FileRecord, FileStatus, ScanSettings
 
-#: Patient-level and study-level attributes the patient table is built from (the
-#: candidate quasi-identifiers, and the dates the age at the first study comes from).
-CHARACTERISTICS = ("PatientAge", "PatientBirthDate", "StudyDate", "PatientSex",
-                   "PatientSize", "PatientWeight", "EthnicGroup", "BodyPartExamined",
-                   "Manufacturer", "ManufacturerModelName")
 _NOT_DICOM_REASONS = ("empty file", "not a DICOM file")
 
 
@@ -48,7 +43,7 @@ def scan_file(path: Path, settings: ScanSettings) -> FileRecord:
 
 
 def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
-    instance = read_instance(path)
+    instance = read_instance(path, accept_no_meta=settings.accept_no_meta)
     if instance.is_dicomdir:
         return FileRecord(FileStatus.DICOMDIR, size)
     dataset = instance.dataset
@@ -58,10 +53,11 @@ def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
     uids = [peek_text(dataset, k) for k in ("StudyInstanceUID", "SeriesInstanceUID",
                                             "SOPInstanceUID")]
     study, series, sop = (digest(u.encode("utf-8")) if u else None for u in uids)
+    row = file_row(dataset, settings.key, settings.keywords)
     return FileRecord(
         status=FileStatus.DICOM,
         size=size,
-        patient=patient_pseudonym(settings.key, patient_identity(dataset)),
+        patient=row.patient,
         study=study,
         series=series,
         instance=sop,
@@ -70,7 +66,7 @@ def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
         transfer_syntax=instance.transfer_syntax,
         manufacturer=peek_text(dataset, "Manufacturer"),
         model=peek_text(dataset, "ManufacturerModelName"),
-        characteristics=tuple((k, peek_text(dataset, k)) for k in CHARACTERISTICS),
+        patient_row=row,
         attributes=tuple(meta_observations + observations),
         values=tuple(meta_values + values),
     )

@@ -14,9 +14,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from medanon.collection.patients import patient_columns, patient_table, unparseable_counts
 from medanon.errors import ConfigurationError
 from medanon.privacy.tableio import atomic_write, check_suffix, write_table
-from medanon.scan.patients import COLUMNS as PATIENT_COLUMNS
 from medanon.scan.result import ScanResult
 
 CENSUS_SCHEMA = pa.schema([
@@ -24,11 +24,6 @@ CENSUS_SCHEMA = pa.schema([
     ("vr", pa.string()), ("private", pa.bool_()), ("creator", pa.string()),
     ("depth", pa.int32()), ("files", pa.int64()), ("distinct_values", pa.int64()),
     ("distinct_exact", pa.bool_()), ("free_text", pa.bool_())])
-_PATIENT_TYPES = {"studies": pa.int64(), "series": pa.int64(), "files": pa.int64(),
-                  "age": pa.float64(), "PatientSize": pa.float64(),
-                  "PatientWeight": pa.float64(), "first_study_year": pa.int64()}
-PATIENT_SCHEMA = pa.schema([(name, _PATIENT_TYPES.get(name, pa.string()))
-                            for name in PATIENT_COLUMNS])
 VALUE_SCHEMA = pa.schema([
     ("path", pa.string()), ("keyword", pa.string()), ("vr", pa.string()),
     ("creator", pa.string()), ("value", pa.string()), ("files", pa.int64())])
@@ -50,15 +45,18 @@ def check_values_path(path: Path) -> None:
 
 
 def patients_overview(result: ScanResult) -> dict[str, Any]:
-    """How complete the patient table is: counts of patients with each column missing."""
+    """How complete the patient table is, in counts (never the values).
+
+    Patients missing each value, and patients with an unreadable value of each keyword.
+    """
     rows = result.patient_rows()
+    columns = patient_columns(rows)
     missing: Counter[str] = Counter()
     for row in rows:
-        missing.update(column for column, value in row.items() if value in (None, ""))
-    return {"count": len(rows), "columns": list(PATIENT_COLUMNS),
-            "missing": {c: missing.get(c, 0) for c in PATIENT_COLUMNS
-                        if c not in ("patient", "values_differ")},
-            "values_differ": sum(1 for row in rows if row["values_differ"])}
+        missing.update(name for name in columns if row.values.get(name) is None)
+    return {"count": len(rows), "columns": ["patient", *columns, "studies", "files"],
+            "missing": {name: missing.get(name, 0) for name in columns},
+            "unparseable": unparseable_counts(rows)}
 
 
 def write_json(result: ScanResult, path: Path) -> None:
@@ -76,7 +74,7 @@ def write_census(result: ScanResult, path: Path) -> None:
 
 def write_patients(result: ScanResult, path: Path) -> None:
     """One row per patient (keyed pseudonym) with the candidate quasi-identifiers."""
-    write_table(pa.Table.from_pylist(result.patient_rows(), schema=PATIENT_SCHEMA), path)
+    write_table(patient_table(result.patient_rows()), path)
 
 
 def write_values(result: ScanResult, path: Path) -> None:

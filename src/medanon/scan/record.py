@@ -3,7 +3,8 @@
 A :class:`FileRecord` holds values only in memory, on their way from a worker to the
 tally: the patient is named by the keyed pseudonym a run would give them, studies,
 series and instances by unkeyed 64-bit digests that never leave the process, and the
-patient characteristics as the raw text the privacy plan starts from.
+candidate quasi-identifiers as the privacy run reads them
+(:func:`medanon.collection.patients.file_row`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from medanon.collection.patients import CANDIDATE_KEYWORDS, FileRow
 from medanon.custody.keys import SecretKey
 
 #: One level of an attribute's path: a public tag with creator ``""``; a private data
@@ -61,11 +63,15 @@ class ScanSettings:
     ``key`` names patients by the pseudonym ``medanon run`` gives them, so the patient
     table of a scan joins with a run's output. ``collect_values`` also keeps the decoded
     values of every attribute (for ``--values`` only: they are personal data).
+    ``keywords`` are the DICOM attributes of the patient table besides the derived ones;
+    ``accept_no_meta`` reads bare data sets, as ``medanon run --accept-no-meta`` does.
     """
 
     src_root: Path
     key: SecretKey
     collect_values: bool = False
+    keywords: tuple[str, ...] = CANDIDATE_KEYWORDS
+    accept_no_meta: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,6 @@ class FileRecord:
     transfer_syntax: str = ""
     manufacturer: str = ""
     model: str = ""
-    characteristics: tuple[tuple[str, str], ...] = ()  # (keyword, text) of patient QIs
+    patient_row: FileRow | None = None  # the candidate quasi-identifiers
     attributes: tuple[tuple[Attribute, bytes | None], ...] = ()  # (attribute, value bytes)
     values: tuple[tuple[Attribute, str], ...] = ()  # only with collect_values

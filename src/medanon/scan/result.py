@@ -14,6 +14,7 @@ from typing import Any
 
 from pydicom.uid import UID
 
+from medanon.collection.patients import PatientRow
 from medanon.scan.naming import is_free_text, keyword, path_text, step_text
 from medanon.scan.record import AttributeKey, FileStatus
 from medanon.scan.tally import CollectionTally
@@ -99,7 +100,7 @@ class ScanResult:
                 "distinct_exact": exact, "free_text": is_free_text(key)})
         return rows
 
-    def patient_rows(self) -> list[dict[str, Any]]:
+    def patient_rows(self) -> list[PatientRow]:
         """One row per patient (keyed pseudonym) with the candidate quasi-identifiers."""
         return self.tally.patients.rows()
 

@@ -77,7 +77,8 @@ class BatchTally:
         if record.status is not FileStatus.DICOM:
             return
         self.census.add(record.attributes, record.values)
-        self.patients.add(record)
+        if record.patient_row is not None:
+            self.patients.add(record.patient_row)
         if record.study is not None:
             self.studies.add(record.study)
         if record.series is not None:
