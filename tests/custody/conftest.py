@@ -45,3 +45,25 @@ def key_file(tmp_path: Path) -> Path:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleCollection:
     """The bundled sample collection (seed 0): never modified by a test."""
     return generate_sample(tmp_path_factory.mktemp("custody-sample") / "collection")
+
+
+@pytest.fixture(scope="session")
+def audited_output(tmp_path_factory: pytest.TempPathFactory, sample: SampleCollection) -> Path:
+    """One finished, audited run of the sample (never modified: copy it to tamper)."""
+    from medanon.profile.recipe import default_recipe
+    from medanon.runner.run import RunOptions, run_folder
+
+    dst = tmp_path_factory.mktemp("audited") / "out"
+    run_folder(sample.root, dst, default_recipe(), SecretKey(b"k" * 32),
+               options=RunOptions(workers=1))
+    return dst
+
+
+@pytest.fixture()
+def audited_copy(tmp_path: Path, audited_output: Path) -> Path:
+    """A copy of the audited run that a test may tamper with."""
+    import shutil
+
+    copy = tmp_path / "out"
+    shutil.copytree(audited_output, copy)
+    return copy

@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
     "accept_no_meta": False, "clinical": None, "clinical_key": "PatientID",
     "no_report": False,
+    "audit_signing_key": None,
 }
 #: Options that take a value: every spelling, and the parameter it sets.
 VALUE_OPTIONS = {
@@ -39,11 +40,13 @@ VALUE_OPTIONS = {
     "--workers": "workers", "-w": "workers", "--state": "state", "--staging": "staging",
     "--staging-size": "staging_size", "--cluster": "cluster",
     "--clinical": "clinical", "--clinical-key": "clinical_key",
+    "--audit-signing-key": "audit_signing_key",
 }
 #: Options that are flags.
 FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
                 "--accept-no-meta": "accept_no_meta", "--no-report": "no_report"}
-_PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical"})
+_PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical",
+                              "audit_signing_key"})
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -97,13 +100,15 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
             staging: Path | None = None, staging_size: str = "20G",
             cluster: str | None = None, quiet: bool = False,
             accept_no_meta: bool = False, clinical: Path | None = None,
-            clinical_key: str = "PatientID", no_report: bool = False) -> int:
+            clinical_key: str = "PatientID", no_report: bool = False,
+            audit_signing_key: Path | None = None) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``).
 
     The runner and the recipe code load here, not when the module is imported, so that
     ``medanon run --help`` stays quick and the typer declaration does not pay for them.
     """
     from medanon.cli.progress import RunProgress
+    from medanon.custody.recorder import CustodyOptions, command_without_source
     from medanon.profile.recipe import default_recipe, load_recipe
     from medanon.runner.run import RunOptions, run_folder
     from medanon.runner.walk import STATE_DIR_NAME
@@ -114,7 +119,10 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
         _echo(f"medanon: {notice}", err=True)
     options = RunOptions(workers=workers, state_dir=state, restart=restart,
                          staging_dir=staging, staging_budget=parse_size(staging_size),
-                         cluster=cluster, accept_no_meta=accept_no_meta)
+                         cluster=cluster, accept_no_meta=accept_no_meta,
+                         custody=CustodyOptions(
+                             command_line=command_without_source(sys.argv[1:], str(src)),
+                             signing_key=audit_signing_key))
     exclude = (dst, state or dst / STATE_DIR_NAME)
     if chosen.privacy is not None:
         from medanon.cli.privacy_run import execute_private
@@ -127,7 +135,9 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
         with RunProgress(src, exclude, quiet=quiet) as progress:
             result = run_folder(src, dst, chosen, secret, options=options,
                                 on_progress=progress.update)
-        _echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}")
+        head = result.report.settings.get("audit_head")
+        _echo(f"medanon: {result.report.summary_line()}; report: {result.report_path}"
+              + (f"; audit head: {head}" if head else ""))
         code = result.report.exit_code
     if not no_report:
         from medanon.report import report_after_run
@@ -230,12 +240,18 @@ def register(app: typer.Typer) -> None:
         no_report: bool = typer.Option(False, "--no-report",
                                        help="Do not write the HTML report (which checks the "
                                             "output, as 'medanon verify OUT' does)."),
+        audit_signing_key: Path | None = typer.Option(
+            None, "--audit-signing-key",
+            help="Ed25519 key (see 'medanon audit keygen') that signs the end of this "
+                 "session in the audit log (DST/.medanon/audit.jsonl)."),
     ) -> None:
         """De-identify every DICOM file under SRC into DST.
 
         Output files are named DST/<patient pseudonym>/<study UID>/<series UID>/<instance UID>.dcm.
         Files that cannot be fully de-identified are never written; the report
         (DST/.medanon/report.json) lists them by a keyed hash of their path, with the reason.
+        Every file is also recorded in the tamper-evident audit log DST/.medanon/audit.jsonl
+        (check it with 'medanon audit verify DST'); the run prints the log's head hash.
         Interrupted? Run the same command again: finished files are skipped.
 
         Exit codes: 0 every file written, 1 some files withheld or failed, 2 usage or
@@ -247,6 +263,7 @@ def register(app: typer.Typer) -> None:
                                  staging_size=staging_size, cluster=cluster, quiet=quiet,
                                  accept_no_meta=accept_no_meta,
                                  clinical=clinical, clinical_key=clinical_key,
-                                 no_report=no_report))
+                                 no_report=no_report,
+                                 audit_signing_key=audit_signing_key))
 
     app.command("run")(run)

@@ -75,12 +75,20 @@ def load_key(path: Path) -> SecretKey:
     A key file that group or others may read is refused before it is read: anyone who
     can read the key can test a guessed identity against every pseudonym made with it.
     """
+    return parse_key(check_private_file(path), f"{path} is not a medanon key file")
+
+
+def check_private_file(path: Path, make_one: str = "medanon keygen") -> bytes:
+    """The bytes of a secret file, refused when it is missing or group or others can read it.
+
+    ``make_one`` is the command that creates such a file, named when it is missing.
+    """
     path = Path(path)
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
         raise KeyFileError(
-            f"key file {path} does not exist (create one with 'medanon keygen')") from None
+            f"key file {path} does not exist (create one with '{make_one}')") from None
     except OSError as exc:
         raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
     if os.name == "posix" and mode & 0o077:
@@ -88,10 +96,9 @@ def load_key(path: Path) -> SecretKey:
             f"key file {path} can be read by group or others "
             f"(mode {stat.S_IMODE(mode):04o}); make it private with: chmod 600 {path}")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise KeyFileError(f"cannot read key file {path}: {exc.strerror}") from None
-    return parse_key(data, f"{path} is not a medanon key file")
 
 
 def key_from_environment(variable: str) -> SecretKey:

@@ -22,6 +22,7 @@ class RunContext:
     plan: CollectionPlan = EMPTY_PLAN
     durable: bool = True
     accept_no_meta: bool = False  # also read bare data sets (no preamble, no file meta)
+    digests: bool = False  # hash inputs and outputs for the audit log
 
     def source_id(self, path: Path) -> str:
         """The keyed hash naming an input file in reports and logs (never its path)."""

@@ -32,3 +32,9 @@ class FileOutcome:
     # Set when this input's output replaced a different file of the same name: the digest
     # that decided the clash (the smaller wins), so the coordinator can settle who owns it.
     clash_digest: str | None = None
+    # Filled in only when the run keeps an audit log (RunContext.digests): SHA-256 of the
+    # input's bytes and of the output written, and how many values each kind of action
+    # touched, so the log can prove which input became which output.
+    input_sha256: str | None = None
+    output_sha256: str | None = None
+    actions: tuple[tuple[str, int], ...] = ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from medanon.custody.digests import action_counts, with_input_digest
 from medanon.dicom import jpeg_segments
 from medanon.dicom.pixel_steps import clean_segments_in_dataset, drop_offset_tables
 from medanon.dicom.quiet import quiet_pydicom
@@ -19,6 +20,7 @@ from medanon.dicom.transform import Transformed, deidentify
 from medanon.dicom.write import (
     Published,
     SourceReadError,
+    file_digest,
     output_relpath,
     publish,
     write_temporary,
@@ -36,7 +38,10 @@ def process_file(path: Path, ctx: RunContext, read_from: Path | None = None) -> 
     bytes are read, when a staging copy on fast storage stands in for a slow source.
     """
     with quiet_pydicom():
-        return _process(path, ctx, read_from or path)
+        outcome = _process(path, ctx, read_from or path)
+    if ctx.digests:
+        outcome = with_input_digest(outcome, read_from or path)
+    return outcome
 
 
 def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
@@ -89,12 +94,14 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
     except DeidentificationError as exc:  # a value could not be encoded
         return FileOutcome(source_id, Status.WITHHELD, str(exc), bytes_in=size)
     written = temp.stat().st_size
+    output_sha256 = file_digest(temp) if ctx.digests else None
     result, digest = publish(temp, target)
     if result is Published.LOST:
         return FileOutcome(source_id, Status.WITHHELD, CLASH_REASON, bytes_in=size)
     status = Status.DUPLICATE if result is Published.IDENTICAL else Status.WRITTEN
     return FileOutcome(source_id, status, None, relpath.as_posix(), size, written,
-                       transformed.review, clash_digest=digest)
+                       transformed.review, clash_digest=digest, output_sha256=output_sha256,
+                       actions=action_counts(transformed) if ctx.digests else ())
 
 
 def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed

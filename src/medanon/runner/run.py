@@ -21,8 +21,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from medanon.custody.keys import SecretKey
+from medanon.custody.recorder import AuditRecorder, CustodyOptions, RunFacts, open_recorder
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError, MedanonError
@@ -63,6 +65,7 @@ class RunOptions:
     staging_budget: int = 20 * 1024**3
     cluster: str | None = None
     accept_no_meta: bool = False  # read bare data sets too (see read_instance)
+    custody: CustodyOptions | None = CustodyOptions()  # None: no audit log
 
 
 @dataclass(frozen=True)
@@ -147,19 +150,41 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         if previous_state != "finished":  # a finished session left no temporary file
             remove_stale_temporaries(dst)
         resuming = manifest.has_files()
+        try:
+            recorder = open_recorder(options.custody, RunFacts(
+                state_dir, src, run_settings(recipe, key, src), recipe.canonical(),
+                options.restart, previous_state == "running"), manifest)
+        except OSError as exc:
+            raise OutputWriteError(
+                f"cannot write the audit log: {exc.strerror or exc}") from None
+    except BaseException:
+        manifest.close()
+        raise
+    try:
         manifest.mark_started()
         ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan,
-                         durable=False, accept_no_meta=options.accept_no_meta)
+                         durable=False, accept_no_meta=options.accept_no_meta,
+                         digests=recorder is not None)
         session = SessionStats()
         tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx,
                                manifest if resuming else None, session, on_progress)
-        _process_all(tasks, ctx, manifest, session, options, on_progress)
+        _process_all(tasks, ctx, manifest, session, options, on_progress, recorder)
         manifest.mark_finished()
-        settings = {**run_settings(recipe, key, src), "mode": ruleset.mode.value,
-                    "options": sorted(o.value for o in ruleset.options)}
+        settings: dict[str, Any] = {**run_settings(recipe, key, src),
+                                    "mode": ruleset.mode.value,
+                                    "options": sorted(o.value for o in ruleset.options)}
+        if recorder is not None:
+            settings["audit_head"] = recorder.finish(dict(manifest.counts()))
         report = report_from_manifest(manifest, settings, session)
         return RunResult(report, write_report(report, state_dir))
+    except BaseException as exc:
+        if recorder is not None:
+            recorder.close(exc)
+            recorder = None
+        raise
     finally:
+        if recorder is not None:
+            recorder.close()
         manifest.close()
 
 
@@ -187,7 +212,7 @@ def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest | 
 
 def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
                  session: SessionStats, options: RunOptions,
-                 on_progress: ProgressCallback | None) -> None:
+                 on_progress: ProgressCallback | None, recorder: AuditRecorder | None) -> None:
     first = next(tasks, None)
     if first is None:
         return  # nothing left to do: no worker is started, no DICOM code is even loaded
@@ -199,11 +224,13 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
 
     executor = make_executor(ctx, options.workers, options.cluster,
                              batch_files=1 if stager is not None else BATCH_FILES)
-    durability = _Durability(manifest, ctx.dst_root)
+    durability = _Durability(manifest, ctx.dst_root, recorder.sync if recorder else None)
     last_commit = time.monotonic()
     try:
         for task, outcome in executor.run(tasks, stager.release if stager else None):
             recorded = manifest.stage(task.stamp, outcome)
+            if recorder is not None:  # the one per-file hook: the audit log's entry
+                recorder.file_done(recorded)
             session.add(recorded)
             if on_progress is not None:
                 on_progress(recorded, session)
@@ -228,12 +255,16 @@ class _Durability:
     that name them, so that both the bytes and the names survive a power cut. That runs
     in a thread while the next files are processed; the rows of a batch are committed to
     the manifest only after the flush that covers them has returned. Only medanon's own
-    files are flushed, never the rest of the machine's page cache.
+    files are flushed, never the rest of the machine's page cache. ``sync_log`` (the
+    audit log's) runs in the same flush, so a file's audit entry is on disk before the
+    manifest records the file.
     """
 
-    def __init__(self, manifest: Manifest, root: Path) -> None:
+    def __init__(self, manifest: Manifest, root: Path,
+                 sync_log: Callable[[], None] | None = None) -> None:
         self._manifest = manifest
         self._root = root
+        self._sync_log = sync_log
         self._flushing: threading.Thread | None = None
         self._covered = 0
         self._error: BaseException | None = None
@@ -288,6 +319,8 @@ class _Durability:
                     os.close(descriptor)
             for folder in folders:
                 _fsync_folder(folder)
+            if self._sync_log is not None:
+                self._sync_log()
         except BaseException as exc:  # handed to the coordinating thread, which re-raises
             self._error = exc
 
