@@ -173,39 +173,38 @@ def _signature_problem(entries: list[dict[str, Any]], checker: SignatureChecker
 
 
 def _claims(entries: list[dict[str, Any]]) -> dict[str, tuple[int, str]]:
-    """The outputs the log says are in place now: output path → (line, SHA-256)."""
-    claims: dict[str, tuple[int, str, str]] = {}
+    """The outputs the log says are in place now: output path → (line, SHA-256).
+
+    Each output keeps the claims made on it in order; a withdrawal removes that input's
+    claim, and the latest claim left is the one the file must match.
+    """
+    claims: dict[str, list[tuple[int, str, str]]] = {}
     for entry in entries:
         kind = entry["kind"]
         if kind == "run-start" and entry.get("restart"):
             claims.clear()  # --restart removed every output of the earlier run
         elif kind == "withdrawn":
             for item in entry.get("files", []):
-                claim = claims.get(item["output"])
-                if claim is not None and claim[2] == item["source"]:
-                    del claims[item["output"]]
+                stack = claims.get(item["output"], [])
+                stack[:] = [claim for claim in stack if claim[2] != item["source"]]
         elif kind == "file" and entry.get("output") and entry.get("output_sha256"):
-            claims[entry["output"]] = (entry["n"], entry["output_sha256"], entry["source"])
-    return {output: (line, digest) for output, (line, digest, _s) in claims.items()}
+            claims.setdefault(entry["output"], []).append(
+                (entry["n"], entry["output_sha256"], entry["source"]))
+    return {output: stack[-1][:2] for output, stack in claims.items() if stack}
 
 
 def _output_problem(entries: list[dict[str, Any]], root: Path) -> tuple[Problem | None, int]:
     claims = _claims(entries)
-    problems: list[Problem] = []
     for output, (line, digest) in sorted(claims.items(), key=lambda item: item[1][0]):
         try:
             with open(root / output, "rb") as handle:
                 actual = hashlib.file_digest(handle, "sha256").hexdigest()
         except FileNotFoundError:
-            problems.append(Problem(line, f"its output {output} is missing"))
-            break
+            return Problem(line, f"its output {output} is missing"), len(claims)
         if actual != digest:
-            problems.append(Problem(line, f"its output {output} was changed after the run "
-                                          "(its SHA-256 differs)"))
-            break
-    if problems:
-        return problems[0], len(claims)
-    for unclaimed in _outputs_on_disk(root) - claims.keys():
+            return Problem(line, f"its output {output} was changed after the run (its "
+                                 "SHA-256 differs)"), len(claims)
+    for unclaimed in sorted(_outputs_on_disk(root) - claims.keys()):
         return Problem(None, f"the output {unclaimed} is not in the audit log"), len(claims)
     return None, len(claims)
 

@@ -70,16 +70,17 @@ class ChainWriter:
         line = canonical(sealed) + b"\n"
         size = os.fstat(self._fd).st_size
         try:
-            written = os.write(self._fd, line)
-        except OSError:
-            written = -1
-            raise
+            os.write(self._fd, line)
         finally:
-            if written != len(line):  # a full disk mid-line: cut it, keep the chain whole
+            # Decided by what reached the file, not by what os.write returned: a Ctrl-C
+            # can land between the two. A whole line joins the chain; part of one is cut.
+            reached = os.fstat(self._fd).st_size - size
+            if reached == len(line):
+                self.head = ChainHead(self.head.next_line + 1, str(sealed["hash"]))
+            elif reached:
                 os.ftruncate(self._fd, size)
-        if written != len(line):
+        if reached != len(line):  # a full disk mid-line
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.head = ChainHead(self.head.next_line + 1, str(sealed["hash"]))
         return sealed
 
     def seal(self, entry: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import getpass
 import json
+import signal
 import socket
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -140,8 +142,12 @@ class AuditRecorder:
             for line in handle:
                 entry = json.loads(line)
                 output = entry.get("output")
-                if entry.get("kind") == "file" and output and \
-                        manifest.output_owner(output) != entry.get("source"):
+                if entry.get("kind") != "file" or not output:
+                    continue
+                owner = manifest.output_owner(output)
+                # Unowned: the runner removes the file. Owned by another input: this one's
+                # bytes are not the ones in place (a duplicate's are, byte for byte).
+                if owner is None or (owner != entry["source"] and entry["status"] == "written"):
                     withdrawn.append({"source": entry["source"], "output": output})
         if withdrawn:
             self._writer.append({"kind": "withdrawn", "time": now(), "files": withdrawn,
@@ -183,6 +189,27 @@ class AuditRecorder:
         finally:
             with contextlib.suppress(OSError):
                 self._writer.close()
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends: a file is staged in the manifest and logged, or neither.
+
+    An interrupted run still commits what it staged, so each staged row needs its entry.
+
+    Only the main thread can change signal handlers; elsewhere nothing is deferred.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
 
 
 def _source_audit_head(src: Path) -> str | None:

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from medanon.custody.keys import SecretKey
-from medanon.custody.recorder import AuditRecorder, CustodyOptions, RunFacts, open_recorder
+from medanon.custody.recorder import (
+    AuditRecorder,
+    CustodyOptions,
+    RunFacts,
+    interrupts_deferred,
+    open_recorder,
+)
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError, MedanonError
@@ -228,9 +234,12 @@ def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
     last_commit = time.monotonic()
     try:
         for task, outcome in executor.run(tasks, stager.release if stager else None):
-            recorded = manifest.stage(task.stamp, outcome)
-            if recorder is not None:  # the one per-file hook: the audit log's entry
-                recorder.file_done(recorded)
+            if recorder is None:
+                recorded = manifest.stage(task.stamp, outcome)
+            else:  # the one per-file hook: the audit log's entry, never one without the other
+                with interrupts_deferred():
+                    recorded = manifest.stage(task.stamp, outcome)
+                    recorder.file_done(recorded)
             session.add(recorded)
             if on_progress is not None:
                 on_progress(recorded, session)
