@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -32,8 +33,9 @@ def test_a_rerun_continues_the_chain_and_prints_the_head(
         tmp_path: Path, key_file: Path, sample: SampleCollection) -> None:
     dst = tmp_path / "out"
     first = medanon("run", sample.root, dst, "--key", key_file, "-q", "-w", "1")
-    head = first.stdout.strip().rsplit("audit head: ", 1)[1]
-    assert len(head) == 64
+    printed = re.search(r"; audit head: ([0-9a-f]{64})$", first.stdout, re.MULTILINE)
+    assert printed is not None, first.stdout
+    head = printed[1]
     second = medanon("run", sample.root, dst, "--key", key_file, "-q", "-w", "1")
     assert second.returncode == 1
     entries = _entries(dst)
