@@ -89,3 +89,10 @@ def test_problems_are_one_recipe_error(text: str, message: str) -> None:
 def test_serve_can_tell_a_privacy_recipe() -> None:
     assert parse_recipe('[privacy]\nk = 5\nquasi_identifiers = ["age"]').privacy is not None
     assert parse_recipe("").privacy is None
+
+
+def test_the_shipped_privacy_recipe_parses() -> None:
+    recipe = load_recipe(Path(__file__).parents[2] / "recipes" / "privacy-k5.toml")
+    assert recipe.privacy is not None
+    assert (recipe.privacy.k, recipe.privacy.l) == (5, 2)
+    assert recipe.privacy.sensitive == "clinical:diagnosis"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import statistics
+from pathlib import Path
 
 from pydicom.dataset import FileDataset
 
 from medanon.sample import SampleCollection
-from medanon.sample.cohort import COHORT_PATIENTS
+from medanon.sample.cohort import COHORT_PATIENTS, write_clinical
 
 
 def test_the_sample_has_enough_patients_for_k_anonymity(sample: SampleCollection) -> None:
@@ -35,3 +37,14 @@ def test_images_are_small(sample: SampleCollection) -> None:
     sizes = [(sample.root / f.path).stat().st_size for f in sample.expected
              if "cohort" in f.features]
     assert max(sizes) < 4096
+
+
+def test_the_clinical_table_has_one_row_per_cohort_patient(
+        cohort_datasets: dict[str, FileDataset], tmp_path: Path) -> None:
+    path = tmp_path / "clinical.csv"
+    assert write_clinical(path, seed=0) == COHORT_PATIENTS
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["PatientID"] for row in rows} == \
+        {str(ds.PatientID) for ds in cohort_datasets.values()}
+    assert len({row["diagnosis"] for row in rows}) >= 3

@@ -18,6 +18,10 @@ def sample(
         True, "--cohort/--no-cohort",
         help="Add the screening cohort: 60 more patients with small CT images, enough for "
              "a [privacy] section's k-anonymity."),
+    clinical: Path | None = typer.Option(
+        None, "--clinical",
+        help="Also write the cohort's clinical table (CSV, keyed by PatientID) to this file "
+             "(outside DIRECTORY), for 'medanon run --clinical'."),
 ) -> None:
     """Write a synthetic DICOM collection full of planted personal data.
 
@@ -28,6 +32,11 @@ def sample(
     """
     collection = generate_sample(directory, seed=seed, cohort=cohort)
     typer.echo(f"{collection.describe()} Written under {directory}.")
+    if clinical is not None:
+        from medanon.sample.cohort import write_clinical
+
+        rows = write_clinical(clinical, seed)
+        typer.echo(f"Clinical table of the cohort ({rows} rows, keyed by PatientID): {clinical}")
 
 
 def register(app: typer.Typer) -> None:

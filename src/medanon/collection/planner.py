@@ -166,25 +166,36 @@ def build_table(patients: Sequence[PatientRow], section: PrivacySection,
 
 def _check_inputs(table: Any, patients: Sequence[PatientRow], section: PrivacySection) -> None:
     """Refuse, with one message naming the attribute, what the engine would refuse later."""
+    import pyarrow.compute as pc
+
     count = len(patients)
     if count < section.k:
         raise PrivacyError(f"k = {section.k} is larger than the number of patients in the "
                            f"collection ({count})")
     budget = math.floor(section.max_suppression * count + 1e-9)
     names = [*section.quasi_identifiers, *([section.sensitive] if section.sensitive else [])]
+    lacking: dict[str, int] = {}
+    any_missing = None
     for name in names:
-        missing = table.column(name).null_count
+        column = table.column(name)
+        missing = column.null_count
         if missing == count:
             where = "no patient of the clinical table" if name.startswith(CLINICAL_PREFIX) \
                 else "no file"
             raise ConfigurationError(f"privacy: {where} carries a readable value for {name!r}; "
                                      "remove it from the privacy section")
-        if missing > budget:
-            raise PrivacyError(
-                f"privacy: {missing} of {count} patients have no readable value for {name!r} "
-                f"(absent or unparseable), more than max_suppression = "
-                f"{section.max_suppression:g} allows ({budget}); raise max_suppression or "
-                "remove the attribute")
+        if missing:
+            lacking[name] = missing
+            mask = pc.is_null(column)
+            any_missing = mask if any_missing is None else pc.or_(any_missing, mask)
+    total = 0 if any_missing is None else pc.sum(any_missing.cast("int64")).as_py()
+    if total > budget:
+        detail = ", ".join(f"{n} {c}" for n, c in lacking.items())
+        raise PrivacyError(
+            f"privacy: {total} of {count} patients lack a readable value (absent or "
+            f"unparseable) of a quasi-identifier or the sensitive attribute ({detail}), more "
+            f"than max_suppression = {section.max_suppression:g} allows ({budget}); raise "
+            "max_suppression or remove the attribute")
 
 
 def plan_collection(patients: Sequence[PatientRow], section: PrivacySection,

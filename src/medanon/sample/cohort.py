@@ -177,3 +177,40 @@ def write_cohort(dest: Path, d: Deriver, count: int = COHORT_PATIENTS
                 transfer_syntax=ExplicitVRLittleEndian, features=frozenset({"cohort"})))
             studies += 1
     return expected, planted, studies
+
+
+#: Findings of a lung-screening read, the sensitive column of the cohort's clinical table.
+DIAGNOSES = ("no finding", "benign nodule", "emphysema", "suspicious nodule", "fibrosis")
+
+
+def clinical_rows(d: Deriver, count: int = COHORT_PATIENTS) -> list[dict[str, str]]:
+    """A clinical table for the cohort, one row per patient, keyed by the original PatientID.
+
+    ``patient_name`` is there to show that a release leaves direct identifiers out;
+    ``diagnosis`` is the sensitive column (older smokers get more findings).
+    """
+    rows = []
+    for index in range(count):
+        patient = make_patient(d, index)
+        label = f"cohort{index}.clinical"
+        pack_years = d.integer(label + ".packs", 0, 60)
+        age = patient.study_dates[0].year - patient.birth_date.year
+        weights = 1 + (pack_years > 30) + (age > 70)
+        diagnosis = DIAGNOSES[min(len(DIAGNOSES) - 1,
+                                  d.integer(label + ".finding", 0, 2 + weights) // 2)]
+        rows.append({"PatientID": patient.patient_id, "patient_name": patient.name,
+                     "pack_years": str(pack_years), "diagnosis": diagnosis})
+    return rows
+
+
+def write_clinical(path: Path, seed: int = 0, count: int = COHORT_PATIENTS) -> int:
+    """Write the cohort's clinical table as CSV (UTF-8); return the number of rows."""
+    import csv
+
+    rows = clinical_rows(Deriver(seed), count)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
