@@ -182,9 +182,12 @@ def execute(src: Path, *, key: Path | None = None, workers: int = 0,
         render_summary(result, console)
     else:
         summary = result.summary()
-        console.print(f"medanon: {summary['files']['total']} files, "
-                      f"{summary['files']['dicom']} DICOM, {summary['patients']} patients, "
-                      f"{summary['studies']} studies, {summary['series']} series")
+        files = summary["files"]
+        console.print(f"medanon: {files['total']} files ({files['dicom']} DICOM, "
+                      f"{files['dicomdir']} DICOMDIR, {files['not-dicom']} not DICOM, "
+                      f"{files['unreadable']} unreadable), {summary['patients']} patients, "
+                      f"{summary['studies']} studies, {summary['series']} series, "
+                      f"{summary['instances']} instances", highlight=False)
     if written:
         console.print("written: " + ", ".join(written), highlight=False)
     if values is not None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from medanon.collection.patients import file_row
+from pydicom.dataset import Dataset
+
+from medanon.collection.patients import FileRow, file_row
 from medanon.dicom.peek import peek_text
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import read_instance
@@ -64,9 +66,15 @@ def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
         modality=peek_text(dataset, "Modality"),
         sop_class=peek_text(dataset, "SOPClassUID"),
         transfer_syntax=instance.transfer_syntax,
-        manufacturer=peek_text(dataset, "Manufacturer"),
-        model=peek_text(dataset, "ManufacturerModelName"),
+        manufacturer=_text_of(row, dataset, "Manufacturer"),
+        model=_text_of(row, dataset, "ManufacturerModelName"),
         patient_row=row,
         attributes=tuple(meta_observations + observations),
         values=tuple(meta_values + values),
     )
+
+
+def _text_of(row: FileRow, dataset: Dataset, keyword: str) -> str:
+    """The patient row's value of ``keyword`` when it read it, else the header's."""
+    value = row.values.get(keyword)
+    return value if isinstance(value, str) else peek_text(dataset, keyword)
