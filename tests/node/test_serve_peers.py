@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import signal
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pydicom
@@ -178,3 +179,21 @@ def make_tree_snapshot() -> Callable[[Path], dict[str, bytes]]:
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
                 if p.is_file() and ".medanon" not in p.relative_to(root).parts}
     return snapshot
+
+
+def test_two_senders_at_once_each_instance_is_kept_once(
+        make_serve: Callable[..., Serve], sample_instances: list[Path],
+        serve_sample: SampleCollection, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    node = make_serve("--out", str(out))
+    node.start()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda calling: storescu(sample_instances, node.port,
+                                                         calling=calling), ["CT1", "CT2"]))
+    assert [r.returncode for r in results] == [0, 0]
+    state = tmp_path / "state"
+    wait_for(_all_settled(state, 2 * len(sample_instances)), TIMEOUT, "both copies settled")
+    counts = _counts(state)
+    assert counts["duplicates"] == len(sample_instances)
+    assert counts["written"] == serve_sample.counts.written
+    assert len(list(out.rglob("*.dcm"))) == serve_sample.counts.written

@@ -5,6 +5,11 @@ with the same ``process_file`` and :class:`RunContext` a folder run uses (the qu
 file is an input file like any other), and either keeps the result under ``--out`` or
 forwards it. An instance leaves the queue only when its fate is final: written and
 flushed, confirmed by the destination, or quarantined with the reason.
+
+At least once, and once in the archive: an instance is recorded forwarded only after the
+destination's Success. Were medanon killed between that Success and the ledger's commit
+(a window of one SQLite write), the next start sends it again, with the same bytes and
+SOP Instance UID; a storage SCP keeps one instance per SOP Instance UID (Orthanc does).
 """
 
 from __future__ import annotations
