@@ -12,7 +12,7 @@ from medanon.errors import ConfigurationError
 from medanon.node.deliver import backoff
 from medanon.node.ledger import Ledger, State
 from medanon.node.queue import InstanceQueue, OutOfSpace
-from medanon.node.service import recover, refuse_collection_privacy
+from medanon.node.service import forget_stale_outputs, recover, refuse_collection_privacy
 from medanon.node.settings import Destination, ServeSettings
 from medanon.node.statuses import Delivery, classify, describe
 from medanon.profile.recipe import default_recipe
@@ -109,3 +109,23 @@ def test_the_queue_refuses_below_its_reserve(tmp_path: Path) -> None:
     with pytest.raises(OutOfSpace):
         queue.put("x", b"data")
     assert not list(queue.names())
+
+
+def test_a_changed_recipe_or_key_makes_waiting_outputs_stale(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path)
+    outbox = tmp_path / "outbox"
+    (outbox / "P").mkdir(parents=True)
+    try:
+        assert forget_stale_outputs(ledger, outbox, "recipe-a:key-a") == 0
+        ledger.receive("waiting")
+        ledger.mark_ready("waiting", "P/x.dcm")
+        (outbox / "P" / "x.dcm").write_bytes(b"made with recipe a")
+        assert ledger.due(10) == []
+        assert ledger.due_to_send(10) == [("waiting", "P/x.dcm")]
+        assert forget_stale_outputs(ledger, outbox, "recipe-a:key-a") == 0
+        assert forget_stale_outputs(ledger, outbox, "recipe-b:key-a") == 1
+        assert not (outbox / "P" / "x.dcm").exists()
+        assert ledger.due(10) == ["waiting"]
+        assert ledger.due_to_send(10) == []
+    finally:
+        ledger.close()

@@ -53,7 +53,13 @@ class Progress:
 
 
 class Deliverer:
-    """Drains the queue into ``--out`` or the destination, until asked to stop."""
+    """Drains the queue into ``--out`` or the destination, until asked to stop.
+
+    Two loops over the ledger, each in its thread: one de-identifies what is pending into
+    ``--out`` (done) or the outbox (then marked ready), the other sends what is ready. A
+    destination that is down holds up the sending only: de-identification goes on, and
+    what must be quarantined is quarantined at once.
+    """
 
     def __init__(self, ctx: RunContext, queue: InstanceQueue, ledger: Ledger,
                  forwarder: Forwarder | None, *, max_backoff: float,
@@ -66,13 +72,19 @@ class Deliverer:
         self._progress = progress
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._ready = threading.Event()
         self._down_since: float | None = None
         self._down_attempts = 0
-        self._thread = threading.Thread(target=self._loop, name="medanon-deliver", daemon=True)
+        self._threads = [threading.Thread(target=self._process_loop, name="medanon-deidentify",
+                                          daemon=True)]
+        if forwarder is not None:
+            self._threads.append(threading.Thread(target=self._send_loop, args=(forwarder,),
+                                                  name="medanon-forward", daemon=True))
 
     def start(self) -> None:
-        """Start the delivery thread."""
-        self._thread.start()
+        """Start the delivery threads."""
+        for thread in self._threads:
+            thread.start()
 
     def wake(self) -> None:
         """Say a new instance is queued (called by the receiving threads)."""
@@ -82,71 +94,73 @@ class Deliverer:
         """Finish the instance in hand, then stop; what is left stays queued."""
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout)
+        self._ready.set()
+        for thread in self._threads:
+            thread.join(timeout)
         if self._forwarder is not None:
             self._forwarder.close()
 
-    def _loop(self) -> None:
+    def _process_loop(self) -> None:
         while not self._stop.is_set():
             names = self._ledger.due(BATCH)
             if not names:
-                if self._forwarder is not None:
-                    self._forwarder.close()  # nothing to send: no idle association kept
-                self._sleep_until_due()
+                _wait(self._wake, self._ledger.next_due())
+                continue
+            for name in names:
+                if self._stop.is_set():
+                    break
+                try:
+                    self._prepare(name)
+                except Exception as exc:  # one instance must not hold up the queue behind it
+                    self._postpone(name, f"unexpected {type(exc).__name__} while "
+                                         "de-identifying")
+                    LOGGER.error("deliver: unexpected %s on %s; retried later",
+                                 type(exc).__name__, name[:16])
+            self._ready.set()
+
+    def _send_loop(self, forwarder: Forwarder) -> None:
+        while not self._stop.is_set():
+            batch = [item for name, output in self._ledger.due_to_send(BATCH)
+                     if (item := self._outgoing(name, output)) is not None]
+            if not batch:
+                forwarder.close()  # nothing to send: no idle association kept
+                _wait(self._ready, self._ledger.next_due())
                 continue
             try:
-                self._deliver(names)
+                self._forward(forwarder, batch)
             except DestinationDown as exc:
                 self._destination_down(str(exc))
-
-    def _sleep_until_due(self) -> None:
-        due = self._ledger.next_due()
-        delay = 1.0 if due is None else max(0.0, min(1.0, due - time.time()))
-        self._wake.wait(delay)
-        self._wake.clear()
-
-    def _deliver(self, names: list[str]) -> None:
-        ready: list[Outgoing] = []
-        for name in names:
-            if self._stop.is_set():
-                break
-            try:
-                outgoing = self._prepare(name)
-            except Exception as exc:  # one instance must not hold up the queue behind it
-                self._postpone(name, f"unexpected {type(exc).__name__} while de-identifying")
-                LOGGER.error("deliver: unexpected %s on %s; retried later",
-                             type(exc).__name__, name[:16])
-                continue
-            if outgoing is not None:
-                ready.append(outgoing)
-        if ready and self._forwarder is not None:
-            try:
-                self._forward(self._forwarder, ready)
-            except DestinationDown:
-                raise
             except Exception as exc:  # a failure of the association: every file waits
-                self._forwarder.close()
-                for item in ready:
+                forwarder.close()
+                for item in batch:
                     self._postpone(item.name, f"unexpected {type(exc).__name__} while sending")
                 LOGGER.error("forward: unexpected %s; the batch is retried later",
                              type(exc).__name__)
 
-    def _prepare(self, name: str) -> Outgoing | None:
+    def _outgoing(self, name: str, output: str) -> Outgoing | None:
+        """The outbox file of an instance, or None (then it is de-identified again)."""
+        try:
+            return Outgoing.from_file(name, self._ctx.dst_root / output)
+        except OSError:  # the outbox is a cache of the queue: rebuilt when a file is gone
+            self._ledger.unready(name)
+            self._wake.set()
+            return None
+
+    def _prepare(self, name: str) -> None:
         """De-identify one instance: written (``--out``), quarantined, or ready to send."""
         outcome = self._process(name)
         if outcome is None:
-            return None
+            return
         if outcome.status not in (Status.WRITTEN, Status.DUPLICATE) or outcome.output is None:
             self._quarantine(name, outcome.reason or outcome.status.value)
-            return None
+            return
         self._progress.count_deidentified()
-        output = self._ctx.dst_root / outcome.output
         if self._forwarder is not None:
-            return Outgoing.from_file(name, output)
-        _fsync_output(output, self._ctx.dst_root)
+            self._ledger.mark_ready(name, outcome.output)
+            return
+        _fsync_output(self._ctx.dst_root / outcome.output, self._ctx.dst_root)
         self._ledger.finish(name, State.WRITTEN, output=outcome.output)
         self._queue.remove(name)
-        return None
 
     def _process(self, name: str) -> FileOutcome | None:
         """``process_file`` on the queued file; None when it must wait (output disk)."""
@@ -198,6 +212,13 @@ class Deliverer:
                            reason)
         self._down_attempts += 1
         self._stop.wait(delay)
+
+
+def _wait(event: threading.Event, due: float | None) -> None:
+    """Sleep until ``event`` is set, the next retry is due, or a second has passed."""
+    delay = 1.0 if due is None else max(0.0, min(1.0, due - time.time()))
+    event.wait(delay)
+    event.clear()
 
 
 def _fsync_output(path: Path, root: Path) -> None:

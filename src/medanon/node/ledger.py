@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS instances (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS instances_due ON instances (state, next_try);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -75,6 +76,15 @@ class Ledger:
         with self._lock:
             self._db.close()
 
+    def swap_setting(self, name: str, value: str) -> str | None:
+        """Store a setting; return the value it had (None the first time)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM settings WHERE name = ?",
+                                   (name,)).fetchone()
+            self._db.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)",
+                             (name, value))
+        return None if row is None else str(row[0])
+
     def receive(self, name: str) -> State | None:
         """Record a receipt; return the state it already had (a duplicate), or None if new."""
         now = time.time()
@@ -106,13 +116,43 @@ class Ledger:
         return None if row is None else State(row[0])
 
     def due(self, limit: int, now: float | None = None) -> list[str]:
-        """Pending instances whose next attempt is due, oldest first."""
+        """Pending instances not de-identified yet whose next attempt is due, oldest first."""
         moment = time.time() if now is None else now
         with self._lock:
             rows = self._db.execute(
-                "SELECT name FROM instances WHERE state = ? AND next_try <= ? "
-                "ORDER BY received_at, name LIMIT ?", (State.PENDING, moment, limit)).fetchall()
+                "SELECT name FROM instances WHERE state = ? AND output IS NULL "
+                "AND next_try <= ? ORDER BY received_at, name LIMIT ?",
+                (State.PENDING, moment, limit)).fetchall()
         return [row[0] for row in rows]
+
+    def due_to_send(self, limit: int, now: float | None = None) -> list[tuple[str, str]]:
+        """Pending instances de-identified into the outbox and due: (name, output path)."""
+        moment = time.time() if now is None else now
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, output FROM instances WHERE state = ? AND output IS NOT NULL "
+                "AND next_try <= ? ORDER BY received_at, name LIMIT ?",
+                (State.PENDING, moment, limit)).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def mark_ready(self, name: str, output: str) -> None:
+        """Record that a pending instance is de-identified at ``output``, waiting to be sent."""
+        with self._lock:
+            self._db.execute("UPDATE instances SET output = ?, updated_at = ? WHERE name = ? "
+                             "AND state = ?", (output, time.time(), name, State.PENDING))
+
+    def ready_outputs(self) -> list[tuple[str, str]]:
+        """Every pending instance already de-identified: (name, output path)."""
+        with self._lock:
+            rows = self._db.execute("SELECT name, output FROM instances WHERE state = ? AND "
+                                    "output IS NOT NULL", (State.PENDING,)).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def unready(self, name: str) -> None:
+        """Forget an instance's de-identified output (it is gone): it is de-identified again."""
+        with self._lock:
+            self._db.execute("UPDATE instances SET output = NULL WHERE name = ? AND state = ?",
+                             (name, State.PENDING))
 
     def next_due(self) -> float | None:
         """When the earliest pending instance is due, or None when nothing is pending."""

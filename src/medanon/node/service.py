@@ -55,6 +55,22 @@ def summary_line(ledger: Ledger, progress: Progress) -> str:
             f"{counts[State.PENDING]}, quarantined {counts[State.QUARANTINED]}")
 
 
+def forget_stale_outputs(ledger: Ledger, outbox: Path, settings: str) -> int:
+    """After a change of recipe or key: what waits in the outbox is de-identified again.
+
+    Those files were made with the earlier settings; sending them would give the
+    destination instances the current recipe and key never made. Returns how many.
+    """
+    previous = ledger.swap_setting("recipe_and_key", settings)
+    if previous is None or previous == settings:
+        return 0
+    stale = ledger.ready_outputs()
+    for name, output in stale:
+        (outbox / output).unlink(missing_ok=True)
+        ledger.unready(name)
+    return len(stale)
+
+
 def recover(queue: InstanceQueue, ledger: Ledger) -> str:
     """Reconcile the queue folder and the ledger after a stop; describe what is queued."""
     names = list(queue.names())
@@ -85,8 +101,16 @@ class Service:
         out = settings.out if settings.out is not None else state / OUTBOX
         out.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out)
+        # Under --out each file is flushed before the ledger says written; the outbox is
+        # a cache of the queue (a file lost there is de-identified again), so not flushed.
         self.context = RunContext(src_root=self.queue.root, dst_root=out,
-                                  ruleset=build_ruleset(recipe), key=key, durable=True)
+                                  ruleset=build_ruleset(recipe), key=key,
+                                  durable=settings.out is not None)
+        stale = forget_stale_outputs(self.ledger, state / OUTBOX,
+                                     f"{recipe.fingerprint()}:{key.fingerprint}")
+        if stale:
+            LOGGER.warning("the recipe or key changed: %d instances waiting to be sent are "
+                           "de-identified again", stale)
         forwarder = (Forwarder(settings.ae_title, settings.forward)
                      if settings.forward is not None else None)
         self.deliverer = Deliverer(self.context, self.queue, self.ledger, forwarder,
