@@ -86,10 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus = ensure_corpus(args, files, size)
         walls = time_corpus(args, corpus, key, workers, logs)
         sections.append(render_corpus(args, corpus, files, size, workers, walls))
-    body = render(argv, sections)
-    print(body)
-    if not args.no_record:
-        report.replace_section(REPO / "bench" / "RESULTS.md", body, SECTION)
+        body = render(argv, sections)  # recorded after each corpus: a long one may not end
+        print(body, flush=True)
+        if not args.no_record:
+            report.replace_section(REPO / "bench" / "RESULTS.md", body, SECTION)
     return 0
 
 
