@@ -9,7 +9,6 @@ reviewer asked for the values (``--values``).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from pydicom.datadict import dictionary_VR, private_dictionary_VR
@@ -41,11 +40,6 @@ def attribute(key: AttributeKey) -> Attribute:
     if found is None:
         found = _INTERNED[key] = Attribute(key)
     return found
-
-
-def digest(data: bytes) -> int:
-    """A 64-bit digest of ``data`` (unkeyed: it only ever lives in memory)."""
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 def observe(dataset: Dataset, *, collect_values: bool

@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-from medanon.scan.attributes import Observation, Value, digest
-from medanon.scan.distinct import DistinctCounter
+from medanon.scan.distinct import DistinctCounter, digest
 from medanon.scan.record import Attribute, AttributeKey
+
+if TYPE_CHECKING:
+    from medanon.scan.attributes import Observation, Value
 
 VALUES_PER_ATTRIBUTE = 10_000  # distinct values a --values file lists per attribute
 _first = itemgetter(0)

@@ -10,6 +10,7 @@ distinct values an attribute stops storing more and its count becomes a lower bo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 import numpy as np
@@ -17,6 +18,11 @@ import numpy.typing as npt
 
 LIMIT = 1 << 22  # distinct values kept per counter (32 MiB of digests at most)
 FOLD_AT = 4096  # pending digests folded into the sorted array at once
+
+
+def digest(data: bytes) -> int:
+    """A 64-bit digest of ``data`` (unkeyed: it only ever lives in memory)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 class DistinctCounter:

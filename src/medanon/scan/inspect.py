@@ -18,7 +18,8 @@ from medanon.dicom.peek import peek_text
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import read_instance
 from medanon.errors import InputError
-from medanon.scan.attributes import digest, observe
+from medanon.scan.attributes import observe
+from medanon.scan.distinct import digest
 from medanon.scan.record import FileRecord, FileStatus, ScanSettings
 
 _NOT_DICOM_REASONS = ("empty file", "not a DICOM file")

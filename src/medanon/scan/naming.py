@@ -1,5 +1,9 @@
 """How a census attribute is shown: tag text, keyword, and whether it holds free text.
 
+Names come from pydicom's dictionaries, which the workers have loaded anyway: each
+batch carries the names of its attributes and UIDs (:func:`describe`, :func:`uid_name`),
+so the coordinating process never loads pydicom to show them.
+
 Private tags are shown with their block masked (``(0019,xx23)``), since the block
 number a creator gets differs from file to file; the creator names them. Free text is
 where personal data hides that no rule names: the long text VRs (LT, ST, UT, UC), short
@@ -10,8 +14,6 @@ of any kind (its meaning is the vendor's).
 from __future__ import annotations
 
 import re
-
-from pydicom.datadict import keyword_for_tag, private_dictionary_description
 
 from medanon.scan.record import AttributeKey, Step
 
@@ -40,6 +42,8 @@ def path_text(key: AttributeKey) -> str:
 
 def keyword(step: Step) -> str:
     """The public keyword, or a private dictionary's name; '' when unknown."""
+    from pydicom.datadict import keyword_for_tag, private_dictionary_description
+
     tag, creator = step
     if creator == "":
         return keyword_for_tag(tag) or ""
@@ -52,6 +56,25 @@ def keyword(step: Step) -> str:
             (tag & 0xFFFF0000) | 0x1000 | (tag & 0xFF), creator))
     except KeyError:
         return ""
+
+
+def describe(key: AttributeKey) -> tuple[str, bool]:
+    """The attribute's keyword and whether it may hold free text, looked up once a process."""
+    found = _DESCRIBED.get(key)
+    if found is None:
+        found = _DESCRIBED[key] = (keyword(key[0][-1]), is_free_text(key))
+    return found
+
+
+_DESCRIBED: dict[AttributeKey, tuple[str, bool]] = {}
+
+
+def uid_name(uid: str) -> str:
+    """The standard name of a UID (SOP class, transfer syntax); '' when it has none."""
+    from pydicom.uid import UID
+
+    name = str(UID(uid).name) if uid else ""
+    return "" if name == uid else name
 
 
 def is_free_text(key: AttributeKey) -> bool:

@@ -12,21 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydicom.uid import UID
-
 from medanon.collection.patients import PatientRow
-from medanon.scan.naming import is_free_text, keyword, path_text, step_text
+from medanon.scan.naming import path_text, step_text
 from medanon.scan.record import AttributeKey, FileStatus
 from medanon.scan.tally import CollectionTally
 
 CENSUS_COLUMNS = ("path", "tag", "keyword", "vr", "private", "creator", "depth", "files",
                   "distinct_values", "distinct_exact", "free_text")
 VALUE_COLUMNS = ("path", "keyword", "vr", "creator", "value", "files")
-
-
-def _uid_name(uid: str) -> str:
-    name = str(UID(uid).name) if uid else ""
-    return "" if name == uid else name
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,7 @@ class ScanResult:
         """Counts, formats and equipment: no value from any file but standard names."""
         inventory, tally = self.tally.inventory, self.tally
         keys = list(tally.census.files)
+        names = tally.uid_names
         return {
             "files": {"total": self.files,
                       **{status.value: inventory.files.get(status.value, 0)
@@ -67,16 +61,16 @@ class ScanResult:
             "instances": len(tally.instances),
             "problems": dict(inventory.reasons.most_common()),
             "modalities": dict(inventory.modalities.most_common()),
-            "sop_classes": [{"uid": uid, "name": _uid_name(uid), "files": n}
+            "sop_classes": [{"uid": uid, "name": names.get(uid, ""), "files": n}
                             for uid, n in inventory.sop_classes.most_common()],
-            "transfer_syntaxes": [{"uid": uid, "name": _uid_name(uid), "files": n}
+            "transfer_syntaxes": [{"uid": uid, "name": names.get(uid, ""), "files": n}
                                   for uid, n in inventory.transfer_syntaxes.most_common()],
             "equipment": [{"manufacturer": make, "model": model, "files": n}
                           for (make, model), n in inventory.equipment.most_common()],
             "attributes": {"total": len(keys),
                            "private": sum(1 for k in keys if k[0][-1][1] != ""),
                            "in_sequences": sum(1 for k in keys if len(k[0]) > 1),
-                           "free_text": sum(1 for k in keys if is_free_text(k))},
+                           "free_text": sum(1 for k in keys if self._described(k)[1])},
             "scan": {"seconds": round(self.seconds, 3), "workers": self.workers,
                      "files_per_second": round(self.scanned / self.seconds, 1)
                      if self.seconds > 0 else None,
@@ -92,13 +86,17 @@ class ScanResult:
         for key in sorted(census.files, key=_order):
             step = key[0][-1]
             distinct, exact = census.distinct_count(key)
+            name, free_text = self._described(key)
             rows.append({
-                "path": path_text(key), "tag": step_text(step), "keyword": keyword(step),
+                "path": path_text(key), "tag": step_text(step), "keyword": name,
                 "vr": key[1], "private": step[1] != "",
                 "creator": step[1] if step[1] else None, "depth": len(key[0]) - 1,
                 "files": census.files[key], "distinct_values": distinct,
-                "distinct_exact": exact, "free_text": is_free_text(key)})
+                "distinct_exact": exact, "free_text": free_text})
         return rows
+
+    def _described(self, key: AttributeKey) -> tuple[str, bool]:
+        return self.tally.names.get(key, ("", False))
 
     def patient_rows(self) -> list[PatientRow]:
         """One row per patient (keyed pseudonym) with the candidate quasi-identifiers."""
@@ -115,7 +113,8 @@ class ScanResult:
         for key in sorted(reviewed, key=_order):
             step = key[0][-1]
             for value, files in sorted(reviewed[key].items(), key=lambda item: item[0]):
-                rows.append({"path": path_text(key), "keyword": keyword(step), "vr": key[1],
+                rows.append({"path": path_text(key), "keyword": self._described(key)[0],
+                             "vr": key[1],
                              "creator": step[1] if step[1] else None, "value": value,
                              "files": files})
         return rows

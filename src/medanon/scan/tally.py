@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from medanon.scan.census import Census, CensusPart, SealedCensus
 from medanon.scan.distinct import DistinctCounter
+from medanon.scan.naming import describe, uid_name
 from medanon.scan.patients import PatientPart
-from medanon.scan.record import FileRecord, FileStatus
+from medanon.scan.record import AttributeKey, FileRecord, FileStatus
 
 
 @dataclass
@@ -58,6 +59,8 @@ class SealedBatch:
     studies: list[int]
     series: list[int]
     instances: list[int]
+    names: dict[AttributeKey, tuple[str, bool]]  # keyword, free text
+    uid_names: dict[str, str]
 
 
 class BatchTally:
@@ -87,9 +90,13 @@ class BatchTally:
             self.instances.append(record.instance)
 
     def seal(self) -> SealedBatch:
-        """The batch, ready to send (no value bytes left in it)."""
-        return SealedBatch(self.inventory, self.census.seal(), self.patients,
-                           list(self.studies), list(self.series), self.instances)
+        """The batch, ready to send (no value bytes left in it), with the names it needs."""
+        census = self.census.seal()
+        uids = {*self.inventory.sop_classes, *self.inventory.transfer_syntaxes}
+        return SealedBatch(self.inventory, census, self.patients, list(self.studies),
+                           list(self.series), self.instances,
+                           {key: describe(key) for key in census.files},
+                           {uid: uid_name(uid) for uid in uids})
 
 
 class CollectionTally:
@@ -102,6 +109,8 @@ class CollectionTally:
         self.studies = DistinctCounter()
         self.series = DistinctCounter()
         self.instances = DistinctCounter()
+        self.names: dict[AttributeKey, tuple[str, bool]] = {}
+        self.uid_names: dict[str, str] = {}
 
     def merge(self, batch: SealedBatch) -> None:
         """Add one sealed batch."""
@@ -111,6 +120,8 @@ class CollectionTally:
         self.studies.update(batch.studies)
         self.series.update(batch.series)
         self.instances.update(batch.instances)
+        self.names.update(batch.names)
+        self.uid_names.update(batch.uid_names)
 
     @property
     def files_done(self) -> int:
