@@ -31,6 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from medanon.collection.patients import AGE, FIRST_STUDY_YEAR, NUMERIC_KEYWORDS, PatientRow
 from medanon.errors import ConfigurationError, PrivacyError
 from medanon.profile.privacy_section import CLINICAL_PREFIX, PrivacySection
@@ -42,22 +45,20 @@ AS_MAX_YEARS = 999
 
 
 @dataclass(frozen=True)
-class PlannedPatient:
-    """One published patient: class, published values, and the header values to write."""
-
-    patient: str
-    class_id: int
-    class_size: int
-    published: Mapping[str, str]  # quasi-identifier -> published value (release table)
-    header: Mapping[str, str | None]  # keyword -> value, "" empty, None removed
-
-
-@dataclass(frozen=True)
 class PrivacyPlan:
-    """The whole plan of one collection; stored as JSON in the state folder and pinned."""
+    """The whole plan of one collection, by column (one entry per published patient).
+
+    ``published`` holds the release table's value of each quasi-identifier; ``header``
+    what each header keyword becomes (``""`` empty, None removed). Stored as JSON in the
+    state folder and pinned by :attr:`fingerprint`.
+    """
 
     section: Mapping[str, Any]
-    patients: tuple[PlannedPatient, ...]
+    patients: tuple[str, ...]
+    classes: tuple[int, ...]
+    class_sizes: tuple[int, ...]
+    published: Mapping[str, tuple[str, ...]]
+    header: Mapping[str, tuple[str | None, ...]]
     suppressed: tuple[str, ...]
     metrics: Mapping[str, Any]
     check: Mapping[str, Any]
@@ -68,9 +69,10 @@ class PrivacyPlan:
         """Canonical JSON (sorted keys): the same plan always gives the same text."""
         data = {
             "format": PLAN_FORMAT, "section": self.section, "method": self.method,
-            "patients": [{"patient": p.patient, "class": p.class_id, "class_size": p.class_size,
-                          "published": dict(p.published), "header": dict(p.header)}
-                         for p in self.patients],
+            "patients": list(self.patients), "classes": list(self.classes),
+            "class_sizes": list(self.class_sizes),
+            "published": {name: list(values) for name, values in self.published.items()},
+            "header": {name: list(values) for name, values in self.header.items()},
             "suppressed": list(self.suppressed), "metrics": self.metrics,
             "check": self.check, "counts": self.counts,
         }
@@ -88,11 +90,12 @@ class PrivacyPlan:
         if data.get("format") != PLAN_FORMAT:
             raise ConfigurationError("the stored privacy plan has an unknown format; "
                                      "rerun with --restart")
-        patients = tuple(PlannedPatient(p["patient"], int(p["class"]), int(p["class_size"]),
-                                        p["published"], p["header"])
-                         for p in data["patients"])
-        return cls(data["section"], patients, tuple(data["suppressed"]), data["metrics"],
-                   data["check"], data["counts"], data["method"])
+        return cls(data["section"], tuple(data["patients"]), tuple(data["classes"]),
+                   tuple(data["class_sizes"]),
+                   {name: tuple(values) for name, values in data["published"].items()},
+                   {name: tuple(values) for name, values in data["header"].items()},
+                   tuple(data["suppressed"]), data["metrics"], data["check"], data["counts"],
+                   data["method"])
 
 
 def header_value(name: str, label: str, true_value: object, represent: str) -> str | None:
@@ -153,8 +156,6 @@ def _column(patients: Sequence[PatientRow], name: str, clinical: Mapping[str, Ma
 def build_table(patients: Sequence[PatientRow], section: PrivacySection,
                 clinical: Mapping[str, Mapping[str, Any]]) -> Any:
     """The engine's input: ``patient``, the quasi-identifiers and the sensitive column."""
-    import pyarrow as pa
-
     names = [*section.quasi_identifiers, *([section.sensitive] if section.sensitive else [])]
     columns: dict[str, Any] = {"patient": pa.array([p.patient for p in patients], pa.string())}
     for name in names:
@@ -223,53 +224,76 @@ def plan_collection(patients: Sequence[PatientRow], section: PrivacySection,
                        l_model=section.l_model,  # type: ignore[arg-type]
                        c=section.c, t=section.t, hierarchies=dict(section.hierarchies),
                        max_suppression=section.max_suppression, missing="suppress")
-    published = result.arrow
-    suppressed_mask = result.suppressed
-    kept_rows = [i for i in range(len(patients)) if not suppressed_mask[i]]
-    kept = published.take(kept_rows)
+    suppressed_mask = np.asarray(result.suppressed, dtype=bool)
+    kept_rows = np.flatnonzero(~suppressed_mask)
+    kept = result.arrow.take(pa.array(kept_rows))
     report = check(kept.select(qis + ([section.sensitive] if section.sensitive else [])),
                    qis, section.sensitive, k=section.k, l=section.l, l_model=section.l_model,
                    c=section.c, t=section.t, suppressed_column="__none__")
     if not report.passed:  # the engine and the checker disagree: publish nothing
         raise PrivacyError("the independent check of the plan failed: "
                            + "; ".join(report.violations))
-    classes = result.classes
-    sizes: dict[int, int] = {}
-    for row in kept_rows:
-        sizes[int(classes[row])] = sizes.get(int(classes[row]), 0) + 1
-    labels = {name: published.column(name).to_pylist() for name in qis}
-    planned = []
-    for row in kept_rows:
-        values = {name: str(labels[name][row]) for name in qis}
-        true = patients[row].values
-        header = {("PatientAge" if name == AGE else name):
-                  header_value(name, value, true.get(name), section.represent)
-                  for name, value in values.items()
-                  if name != FIRST_STUDY_YEAR and not name.startswith(CLINICAL_PREFIX)}
-        planned.append(PlannedPatient(patients[row].patient, int(classes[row]),
-                                      sizes[int(classes[row])], values, header))
-    suppressed = tuple(patients[i].patient for i in range(len(patients)) if suppressed_mask[i])
-    return PrivacyPlan(section.canonical(), tuple(planned), suppressed,
-                       result.metrics.as_dict(), report.as_dict(), dict(counts or {}),
-                       section.model_text())
+    classes = np.asarray(result.classes)[kept_rows]
+    sizes = np.bincount(classes)[classes] if len(classes) else classes
+    published, header = _columns(table, kept_rows, result.publication.columns, section)
+    suppressed = tuple(patients[i].patient for i in np.flatnonzero(suppressed_mask).tolist())
+    return PrivacyPlan(section.canonical(),
+                       tuple(patients[i].patient for i in kept_rows.tolist()),
+                       tuple(classes.tolist()), tuple(sizes.tolist()), published, header,
+                       suppressed, result.metrics.as_dict(), report.as_dict(),
+                       dict(counts or {}), section.model_text())
+
+
+def _columns(table: Any, rows: Any, columns: Mapping[str, Any], section: PrivacySection
+             ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str | None, ...]]]:
+    """Published values and header values of the published rows, by column.
+
+    A header value depends on the published value alone (for a category, also on whether
+    it is the patient's own value), so it is worked out once per distinct published value.
+    """
+    published: dict[str, tuple[str, ...]] = {}
+    header: dict[str, tuple[str | None, ...]] = {}
+    for name in section.quasi_identifiers:
+        labels = np.asarray(columns[name].labels, dtype=object)
+        index = columns[name].index[rows]
+        published[name] = tuple(labels[index].tolist())
+        if name == FIRST_STUDY_YEAR or name.startswith(CLINICAL_PREFIX):
+            continue
+        keyword = "PatientAge" if name == AGE else name
+        if name == AGE or name in NUMERIC_KEYWORDS:
+            values = np.asarray([header_value(name, str(label), None, section.represent)
+                                 for label in labels], dtype=object)
+            header[keyword] = tuple(values[index].tolist())
+            continue
+        generalised = "" if keyword in TYPE2_KEYWORDS else None
+        true = np.asarray(table.column(name).take(pa.array(rows)).to_pylist(), dtype=object)
+        chosen = labels[index]
+        chosen[np.asarray(chosen != true, dtype=bool)] = generalised  # only exact values stay
+        header[keyword] = tuple(chosen.tolist())
+    return published, header
 
 
 def collection_plan(plan: PrivacyPlan) -> Any:
-    """The :class:`~medanon.dicom.plan.CollectionPlan` that carries ``plan`` into pass 2."""
+    """The :class:`~medanon.dicom.plan.CollectionPlan` that carries ``plan`` into pass 2.
+
+    Patients whose header values are the same share one mapping (most of a class does).
+    """
     from pydicom.datadict import tag_for_keyword
 
     from medanon.dicom.plan import CollectionPlan
 
-    tags: dict[str, int] = {}
+    tags = []
+    for keyword in plan.header:
+        tag = tag_for_keyword(keyword)
+        assert tag is not None  # checked when the recipe was read
+        tags.append(int(tag))
+    shared: dict[tuple[str | None, ...], dict[int, str | None]] = {}
     values: dict[str, dict[int, str | None]] = {}
-    for patient in plan.patients:
-        by_tag: dict[int, str | None] = {}
-        for keyword, value in patient.header.items():
-            if keyword not in tags:
-                tag = tag_for_keyword(keyword)
-                assert tag is not None  # checked when the recipe was read
-                tags[keyword] = int(tag)
-            by_tag[tags[keyword]] = value
-        values[patient.patient] = by_tag
+    columns = list(plan.header.values())
+    for position, patient in enumerate(plan.patients):
+        row = tuple(column[position] for column in columns)
+        if row not in shared:
+            shared[row] = dict(zip(tags, row, strict=True))
+        values[patient] = shared[row]
     return CollectionPlan(patient_values=values, suppressed=frozenset(plan.suppressed),
                           closed=True, method=plan.method, fingerprint=plan.fingerprint)

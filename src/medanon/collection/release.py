@@ -30,13 +30,11 @@ def patients_table(plan: PrivacyPlan) -> Any:
     """The published patient table (one row per published patient, by pseudonym)."""
     import pyarrow as pa
 
-    qis = list(plan.section["quasi_identifiers"])
-    columns: dict[str, Any] = {"patient": pa.array([p.patient for p in plan.patients],
-                                                   pa.string())}
-    for name in qis:
-        columns[name] = pa.array([p.published[name] for p in plan.patients], pa.string())
-    columns["class"] = pa.array([p.class_id for p in plan.patients], pa.int64())
-    columns["class_size"] = pa.array([p.class_size for p in plan.patients], pa.int64())
+    columns: dict[str, Any] = {"patient": pa.array(plan.patients, pa.string())}
+    for name in plan.section["quasi_identifiers"]:
+        columns[name] = pa.array(plan.published[name], pa.string())
+    columns["class"] = pa.array(plan.classes, pa.int64())
+    columns["class_size"] = pa.array(plan.class_sizes, pa.int64())
     return pa.table(columns)
 
 
@@ -44,19 +42,20 @@ def clinical_release(plan: PrivacyPlan, clinical: ClinicalTable) -> Any:
     """The clinical rows of published patients, generalised like the patient table."""
     import pyarrow as pa
 
-    published = {p.patient: p for p in plan.patients}
+    position = {patient: i for i, patient in enumerate(plan.patients)}
     table = clinical.release
-    rows = [i for i, p in enumerate(table.column("patient").to_pylist()) if p in published]
+    rows = [i for i, p in enumerate(table.column("patient").to_pylist()) if p in position]
     table = table.take(rows)
-    order = [published[p] for p in table.column("patient").to_pylist()]
+    order = [position[p] for p in table.column("patient").to_pylist()]
     for name in plan.section["quasi_identifiers"]:
         if name.startswith(CLINICAL_PREFIX):
             column = name[len(CLINICAL_PREFIX):]
             index = table.column_names.index(column)
-            table = table.set_column(index, column,
-                                     pa.array([p.published[name] for p in order], pa.string()))
-    table = table.append_column("class", pa.array([p.class_id for p in order], pa.int64()))
-    return table.append_column("class_size", pa.array([p.class_size for p in order],
+            values = [plan.published[name][i] for i in order]
+            table = table.set_column(index, column, pa.array(values, pa.string()))
+    table = table.append_column("class", pa.array([plan.classes[i] for i in order],
+                                                  pa.int64()))
+    return table.append_column("class_size", pa.array([plan.class_sizes[i] for i in order],
                                                       pa.int64()))
 
 

@@ -164,9 +164,9 @@ def check_output(plan: PrivacyPlan, state_dir: Path) -> dict[str, Any]:
     finally:
         manifest.close()
     per_class: dict[int, int] = {}
-    for patient in plan.patients:
-        if patient.patient in with_files:
-            per_class[patient.class_id] = per_class.get(patient.class_id, 0) + 1
+    for patient, class_id in zip(plan.patients, plan.classes, strict=True):
+        if patient in with_files:
+            per_class[class_id] = per_class.get(class_id, 0) + 1
     k = int(plan.section["k"])
     sizes = sorted(per_class.values())
     return {"patients_with_images": sum(sizes),

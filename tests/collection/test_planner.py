@@ -1,0 +1,72 @@
+"""The plan: published values, header representation, and the columnar plan's round trip."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from medanon.collection.patients import AGE, PatientRow
+from medanon.collection.planner import (
+    PrivacyPlan,
+    collection_plan,
+    header_value,
+    plan_collection,
+)
+from medanon.profile.privacy_section import PrivacySection
+
+
+def _rows() -> list[PatientRow]:
+    """Ten women of 40-49 and one man among five 60-year-old women: sex must mix there."""
+    rows = [PatientRow(f"MAW{i:011d}", {AGE: 40.0 + i, "PatientSex": "F",
+                                        "PatientWeight": 60.0 + i}, 1, 1) for i in range(10)]
+    rows += [PatientRow(f"MAX{i:011d}", {AGE: 60.0 + i % 2, "PatientSex": "M" if i == 0 else "F",
+                                         "PatientWeight": 80.0}, 1, 1) for i in range(5)]
+    return rows
+
+
+def test_sex_mixed_in_a_class_is_empty_and_shared_sex_is_written() -> None:
+    section = PrivacySection(k=5, quasi_identifiers=(AGE, "PatientSex", "PatientWeight"))
+    plan = plan_collection(_rows(), section)
+    sexes = dict(zip(plan.patients, plan.header["PatientSex"], strict=True))
+    published = dict(zip(plan.patients, plan.published["PatientSex"], strict=True))
+    assert published["MAX00000000000"] == "{F,M}"
+    assert sexes["MAX00000000000"] == ""
+    assert sexes["MAW00000000000"] == "F"
+    # without represent = "midpoint", ranges leave the Type 3 attributes out
+    ages = dict(zip(plan.patients, plan.header["PatientAge"], strict=True))
+    assert ages["MAW00000000000"] is None
+    assert plan.header["PatientWeight"][0] is None or "-" not in plan.published["PatientWeight"][0]
+
+
+def test_the_plan_round_trips_and_patients_of_a_class_share_values() -> None:
+    section = PrivacySection(k=5, quasi_identifiers=(AGE, "PatientSex"), represent="midpoint")
+    plan = plan_collection(_rows(), section)
+    again = PrivacyPlan.from_json(plan.as_json())
+    assert again == plan and again.fingerprint == plan.fingerprint
+    carried = collection_plan(plan)
+    assert carried.closed and carried.fingerprint == plan.fingerprint
+    by_class: dict[int, set[tuple[tuple[int, str | None], ...]]] = {}
+    for patient, class_id in zip(plan.patients, plan.classes, strict=True):
+        by_class.setdefault(class_id, set()).add(
+            tuple(sorted(carried.patient_values[patient].items())))
+    assert all(len(values) == 1 for values in by_class.values())
+    assert 0x00101010 in carried.patient_values[plan.patients[0]]  # PatientAge
+
+
+@given(st.integers(min_value=0, max_value=120), st.integers(min_value=0, max_value=30))
+def test_an_age_midpoint_lies_in_its_range(low: int, width: int) -> None:
+    label = f"{low}-{low + width}" if width else str(low)
+    written = header_value(AGE, label, None, "midpoint")
+    assert written is not None and written.endswith("Y") and len(written) == 4
+    assert low <= int(written[:3]) <= low + width
+
+
+@given(st.floats(min_value=0.3, max_value=2.5), st.floats(min_value=0.0, max_value=0.6))
+def test_a_decimal_midpoint_lies_in_its_range_and_fits_ds(low: float, width: float) -> None:
+    label = f"{low:.6g}-{low + width:.6g}"
+    bounds = [float(part) for part in label.split("-")]
+    written = header_value("PatientSize", label, None, "midpoint")
+    assert written is not None and len(written) <= 16
+    assert bounds[0] <= float(written) <= bounds[1]
+    if bounds[0] < bounds[1]:
+        assert header_value("PatientSize", label, None, "omit") is None
