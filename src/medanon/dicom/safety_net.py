@@ -8,8 +8,8 @@ the birth date in its usual spellings) are collected; after the rules, every sur
 text element is searched for them with one compiled pattern per file and cleaned as the
 ``clean`` action cleans. Unlisted free text is also cleaned of dates and long numbers.
 
-Only what must be decoded is decoded: a raw ASCII value is first checked against the
-pattern compiled over the encoded values, so an untouched element stays byte for byte.
+Only what must be decoded is decoded: raw ASCII values are first checked against the
+values' byte forms, so an untouched element stays byte for byte.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -29,6 +29,7 @@ from pydicom.multival import MultiValue
 from medanon.dicom.clean import _GENERIC, IDENTIFYING_KEYWORDS, REDACTED
 from medanon.dicom.dummies import dummy_value
 from medanon.dicom.private import private_rules
+from medanon.dicom.sequences import decode_sequence
 from medanon.profile.model import Action, Ruleset
 from medanon.profile.structural import structural_tags
 from medanon.profile.table import entry_for_tag
@@ -50,38 +51,59 @@ _GENERIC_BYTES = re.compile(_GENERIC.pattern.encode("ascii"))
 
 @dataclass(frozen=True)
 class SafetyNet:
-    """One file's identifying values compiled for the search (one alternation each)."""
+    """One file's identifying values, ready for the search.
 
-    text: re.Pattern[str] | None
-    encoded: re.Pattern[bytes] | None
+    Finding that a header holds none of them, the common case, must be cheap: each level
+    of the output is searched once, as one lower-cased haystack, for the lower-cased
+    terms (a substring test per term, in C). The pattern that cleans, with its word
+    boundaries, is compiled only for a file where a term was found: compiling an
+    alternation of some forty values costs more than the whole search.
+    """
+
+    terms: frozenset[str]  # the values themselves, with accent-folded copies
+    folded: tuple[str, ...]  # the terms case-folded, for text already decoded
+    encoded: tuple[bytes, ...]  # the terms' byte forms, lower-cased, for raw values
 
     @classmethod
     def of(cls, values: Iterable[str]) -> SafetyNet:
-        """The net over ``values`` (plus ASCII-folded copies), longest alternatives first."""
+        """The net over ``values`` (plus ASCII-folded copies of accented ones)."""
         return _build(frozenset(values))
 
+    def in_bytes(self, haystack: bytes) -> bool:
+        """Whether lower-cased ``haystack`` may hold a term (never False when it does)."""
+        return any(term in haystack for term in self.encoded)
 
-@lru_cache(maxsize=64)
+    def in_text(self, text: str) -> bool:
+        """Whether ``text`` may hold a term (never False when it does)."""
+        folded = text.casefold()
+        return any(term in folded for term in self.folded)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The terms as whole words, any case, longest first: what cleaning replaces."""
+        return _pattern(self.terms)
+
+
+@lru_cache(maxsize=256)
 def _build(values: frozenset[str]) -> SafetyNet:
-    """Cached: the files of one study carry the same values, and compiling is the cost."""
+    """Cached: the files of one study carry the same values."""
     terms = {v.strip() for v in values if len(v.strip()) >= _MIN_TERM}
     terms |= {_fold(t) for t in terms if not t.isascii()}
-    if not terms:
-        return SafetyNet(None, None)
-    ordered = sorted(terms, key=len, reverse=True)
-    text = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
-                      re.IGNORECASE)
     encoded: set[bytes] = set()
-    for term in ordered:
-        if term.isascii():
-            encoded.add(term.encode("ascii"))  # the bytes pattern ignores ASCII case itself
-            continue
+    for term in terms:
         for variant in (term, term.upper(), term.lower()):
             for codec in ("utf-8", "latin-1"):
                 with contextlib.suppress(UnicodeEncodeError):
-                    encoded.add(variant.encode(codec))
-    alternatives = b"|".join(re.escape(e) for e in sorted(encoded, key=len, reverse=True))
-    return SafetyNet(text, re.compile(alternatives, re.IGNORECASE))
+                    encoded.add(variant.encode(codec).lower())  # lower() folds ASCII only
+    return SafetyNet(frozenset(terms), tuple(sorted({t.casefold() for t in terms})),
+                     tuple(sorted(encoded)))
+
+
+@lru_cache(maxsize=64)
+def _pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    ordered = sorted(terms, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)",
+                      re.IGNORECASE)
 
 
 def _fold(text: str) -> str:
@@ -91,46 +113,77 @@ def _fold(text: str) -> str:
 
 
 def collect_values(dataset: Dataset, ruleset: Ruleset) -> frozenset[str]:
-    """The identifying values of ``dataset`` at every depth, private elements included."""
-    return frozenset(_collect(dataset, ruleset))
+    """The identifying values of ``dataset`` at every depth, private elements included.
+
+    The transform collects the same values during its own walk (see
+    :func:`element_values` and :func:`collect_sequence`); this walk is for callers that
+    have no transform to ride on, such as a scan of the whole collection.
+    """
+    found: list[str] = []
+    _collect(dataset, ruleset, ruleset.exact_tags_with(_HIDING_ACTIONS), found)
+    return frozenset(found)
 
 
-def _collect(dataset: Dataset, ruleset: Ruleset) -> Iterator[str]:
+def collect_sequence(dataset: Dataset, raw: DataElement | RawDataElement, ruleset: Ruleset,
+                     found: list[str]) -> None:
+    """Add the identifying values inside the items of sequence ``raw`` to ``found``."""
+    hidden = ruleset.exact_tags_with(_HIDING_ACTIONS)
+    decoded = decode_sequence(raw, dataset) if isinstance(raw, RawDataElement) else None
+    for item in (decoded or dataset[raw.tag]).value or ():
+        _collect(item, ruleset, hidden, found)
+
+
+def _collect(dataset: Dataset, ruleset: Ruleset, hidden: frozenset[int], found: list[str]
+             ) -> None:
     private = None
     for key, raw in dataset.items():
         tag = int(key)  # a plain int: pydicom's tag type compares in Python
-        vr = raw.VR or _vr_of(raw)
-        if vr not in _COLLECTED_VRS or not tag & 0xFFFF:
-            continue
-        if vr == "SQ":
-            for item in dataset[tag].value or ():
-                yield from _collect(item, ruleset)
-            continue
-        if vr not in _VALUE_VRS and tag != _BIRTH_DATE:
-            continue
-        if tag >> 16 & 1:
+        vr = raw.VR
+        if vr == "SQ" or (vr is None and _vr_of(raw) == "SQ"):
+            collect_sequence(dataset, raw, ruleset, found)  # every sequence, whatever its rule
+        elif tag in hidden:
+            # A public attribute whose rule hides its value. Repeating-group rules never
+            # name a person or an identifier: the exact rules are all there is to look at.
+            found.extend(element_values(dataset, raw, tag))
+        elif tag >> 16 & 1 and tag & 0xFFFF and (vr or _vr_of(raw)) == "PN":
             if private is None:
                 private = private_rules(dataset, ruleset)
             rule = private.get(tag)
-            if vr != "PN" or (rule is not None and rule.action not in _HIDING_ACTIONS):
-                continue
+            if rule is None or rule.action in _HIDING_ACTIONS:
+                found.extend(element_values(dataset, raw, tag))
+
+
+def hides(action: Action) -> bool:
+    """Whether a rule with ``action`` makes its element's value worth searching for."""
+    return action in _HIDING_ACTIONS
+
+
+def element_values(dataset: Dataset, raw: DataElement | RawDataElement, tag: int) -> list[str]:
+    """The values of one element that the rules hide, when it is of an identifying kind.
+
+    Person names (with each name component), identifiers, issuers, addresses, phone
+    numbers and the like; the birth date in the spellings people write; nothing for any
+    other element (a private element counts only when it holds a person name).
+    """
+    vr = raw.VR or _vr_of(raw)
+    if tag == _BIRTH_DATE:
+        if vr != "DA":
+            return []
+    elif vr not in _VALUE_VRS or (vr != "PN" and (tag >> 16 & 1 or not _identifying_kind(tag))):
+        return []
+    found: list[str] = []
+    for item in _stored_values(dataset, raw):
+        if item is None or isinstance(item, bytes):
+            continue
+        text = str(item).strip()
+        if tag == _BIRTH_DATE:
+            found.extend(_date_spellings(text))
+        elif vr == "PN":
+            found.append(text)
+            found.extend(p.strip() for p in re.split(r"[\^=]", text))
         else:
-            rule = ruleset.rule_for(tag)
-            if rule is None or rule.action not in _HIDING_ACTIONS:
-                continue
-            if vr != "PN" and tag != _BIRTH_DATE and not _identifying_kind(tag):
-                continue
-        for item in _stored_values(dataset, raw):
-            if item is None or isinstance(item, bytes):
-                continue
-            text = str(item).strip()
-            if tag == _BIRTH_DATE:
-                yield from _date_spellings(text)
-            elif vr == "PN":
-                yield text
-                yield from (p.strip() for p in re.split(r"[\^=]", text))
-            else:
-                yield text
+            found.append(text)
+    return found
 
 
 def _stored_values(dataset: Dataset, raw: DataElement | RawDataElement) -> list[object]:
@@ -179,16 +232,26 @@ def _unlisted(tag: int) -> bool:
     return not tag >> 16 & 1 and entry_for_tag(tag) is None and tag not in _structural()
 
 
-def apply_net(dataset: Dataset, net: SafetyNet) -> list[str]:
-    """Clean ``dataset`` (an output dataset, changed in place); return a label per hit."""
-    hits: list[str] = []
-    for key, raw in list(dataset.items()):
-        tag = int(key)
+def searched_vr(vr: str | None) -> bool:
+    """Whether the net searches elements of ``vr`` (None: look the VR up first)."""
+    return vr in _SEARCHED_VRS
+
+
+def apply_net(dataset: Dataset, tags: Iterable[int], net: SafetyNet) -> list[str]:
+    """Clean the elements ``tags`` of ``dataset`` (an output level, changed in place).
+
+    The transform names the text elements of each level as it builds it, so the net
+    looks only at those instead of walking every header again. Raw plain-ASCII values,
+    most of a header, are searched together (joined by NUL bytes, which no term holds);
+    only when the level holds a term is each value looked at. Returns one label per hit.
+    """
+    plain: list[tuple[int, str, bool, bytes]] = []  # raw ASCII: searched together
+    looked_at: list[tuple[int, str, bool]] = []  # each searched on its own
+    for tag in tags:
+        raw = dataset.get_item(tag)
+        if raw is None:
+            continue  # removed after the transform named it (an orphaned overlay)
         vr = raw.VR or _vr_of(raw)
-        if vr == "SQ":
-            for item in dataset[tag].value or ():
-                hits.extend(apply_net(item, net))
-            continue
         if vr not in _SEARCHED_VRS:
             continue
         unlisted = _unlisted(tag)
@@ -196,9 +259,18 @@ def apply_net(dataset: Dataset, net: SafetyNet) -> list[str]:
             data = raw.value
             if not isinstance(data, bytes) or not data:
                 continue
-            if data.isascii() and not (net.encoded is not None and net.encoded.search(data)) \
-                    and not (unlisted and _GENERIC_BYTES.search(data)):
-                continue  # nothing to find: stays raw, byte for byte
+            if data.isascii():
+                if unlisted and _GENERIC_BYTES.search(data):
+                    looked_at.append((tag, vr, unlisted))
+                else:
+                    plain.append((tag, vr, unlisted, data))
+                continue
+        looked_at.append((tag, vr, unlisted))
+    if plain and net.encoded and net.in_bytes(b"\0".join(p[3] for p in plain).lower()):
+        looked_at.extend((tag, vr, unlisted) for tag, vr, unlisted, data in plain
+                         if net.in_bytes(data.lower()))
+    hits: list[str] = []
+    for tag, vr, unlisted in sorted(looked_at):
         new = _cleaned(dataset, tag, vr, net, unlisted)
         if new is not None:
             dataset[tag] = new
@@ -237,8 +309,10 @@ def _cleaned(dataset: Dataset, tag: int, vr: str, net: SafetyNet, unlisted: bool
 
 def _scrub(text: str, vr: str, net: SafetyNet, free_text: bool) -> str:
     """``text`` as ``clean`` leaves it; a value that is only an identifier becomes a dummy."""
-    if net.text is not None and net.text.search(text):
-        if net.text.fullmatch(text.strip()):
-            return str(dummy_value(vr))
-        return _GENERIC.sub(REDACTED, net.text.sub(REDACTED, text))
+    if net.folded and net.in_text(text):
+        pattern = net.pattern
+        if pattern.search(text):
+            if pattern.fullmatch(text.strip()):
+                return str(dummy_value(vr))
+            return _GENERIC.sub(REDACTED, pattern.sub(REDACTED, text))
     return _GENERIC.sub(REDACTED, text) if free_text else text

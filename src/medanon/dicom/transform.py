@@ -43,7 +43,14 @@ from medanon.dicom.pseudonyms import (
     value_pseudonym,
 )
 from medanon.dicom.review import ReviewItem
-from medanon.dicom.safety_net import SafetyNet, apply_net, collect_values
+from medanon.dicom.safety_net import (
+    SafetyNet,
+    apply_net,
+    collect_sequence,
+    element_values,
+    hides,
+    searched_vr,
+)
 from medanon.dicom.sequences import decode_sequence
 from medanon.dicom.uids import remap_uid
 from medanon.errors import DeidentificationError
@@ -96,6 +103,11 @@ class _Context:
     text_policy: Action | None = None
     encoding: tuple[bool | None, bool | None] = (None, None)
     _terms: list[IdentifyingTerms] = field(default_factory=list)
+    # Every output level with the tags of its text elements, for the safety net (shared
+    # by the contexts of nested sequences, like ``review``).
+    text_elements: list[tuple[Dataset, list[int]]] = field(default_factory=list)
+    # The input's identifying values, collected on the way (None: the caller gave them).
+    found_values: list[str] | None = None
 
     @property
     def terms(self) -> IdentifyingTerms:
@@ -151,11 +163,12 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         source=dataset,
         review=[],
         encoding=dataset.original_encoding,
+        found_values=[] if identifying_values is None else None,
     )
-    if identifying_values is None:
-        identifying_values = collect_values(dataset, ruleset)
     out = _transform_level(dataset, ctx)
-    net_hits = apply_net(out, SafetyNet.of(identifying_values))
+    values = ctx.found_values if ctx.found_values is not None else identifying_values or ()
+    net = SafetyNet.of(values)
+    net_hits = [hit for level, tags in ctx.text_elements for hit in apply_net(level, tags, net)]
     for tag, value in plan.patient_values.get(pseudonym, {}).items():
         if value is None:
             out.pop(tag, None)
@@ -193,13 +206,18 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     kept_unnamed = _KEPT_UNNAMED_VRS if ctx.ruleset.mode is Mode.BLACKLIST \
         and ctx.text_policy is None else _NO_VRS
     has_overlays = False
+    texts: list[int] = []  # what the safety net will search once the values are known
+    found = ctx.found_values
     for tag, raw in dataset.items():  # stored elements as they are: raw ones stay raw
         group = tag >> 16
         if not tag & 0xFFFF:
             continue  # group lengths are retired and would be wrong after any change
+        named = True  # the rule is the profile's or the recipe's, not a default for the unnamed
         if group & 1:
             rule: Rule | None = private.get(int(tag))
             if rule is None:
+                if found is not None and raw.VR in _NOTED_PRIVATE_VRS:
+                    _note_values(dataset, raw, int(tag), _REMOVE, found, ctx.ruleset)
                 continue
         else:
             has_overlays = has_overlays or 0x6000 <= group <= 0x601F
@@ -207,19 +225,30 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
             if rule is None:
                 if raw.VR in kept_unnamed:
                     elements[tag] = raw  # what _unnamed_rule and KEEP come to, without the calls
+                    if searched_vr(raw.VR):
+                        texts.append(int(tag))
                     continue
                 rule = _unnamed_rule(raw, dataset, ctx)
-                if rule is None:
+                if rule is None:  # removed unnamed (whitelist): only a sequence's inside counts
+                    if found is not None and _vr_of(raw) == "SQ":
+                        _note_values(dataset, raw, int(tag), _REMOVE, found, ctx.ruleset)
                     continue
+                named = False
         action = rule.action
         if action is _KEEP and raw.VR not in _NOT_PLAIN_KEEP:
             elements[tag] = raw  # the common case, copied byte for byte
+            if searched_vr(raw.VR):
+                texts.append(int(tag))
             continue
+        if found is not None and named and raw.VR in _NOTED_VRS and hides(action):
+            _note_values(dataset, raw, int(tag), action, found, ctx.ruleset)
         if action is _REMOVE:
             continue
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
             elements[tag] = new
+            if searched_vr(new.VR or _vr_of(new)):
+                texts.append(int(tag))
     # The output keeps the input's encoding, so that untouched raw elements are written
     # back byte for byte instead of being decoded and re-encoded.
     implicit, little = dataset.original_encoding
@@ -229,7 +258,33 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
                       character_set=dataset.original_character_set)
     if has_overlays:
         _drop_orphaned_overlays(dataset, out)
+    if texts:
+        ctx.text_elements.append((out, texts))
     return out
+
+
+# The VRs whose elements can hold values the safety net collects (None: look it up).
+_NOTED_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC", "DA", "SQ", None})
+_NOTED_PRIVATE_VRS = frozenset({"PN", "SQ", None})
+
+
+def _note_values(dataset: Dataset, raw: DataElement | RawDataElement, tag: int,
+                 action: Action, found: list[str], ruleset: Ruleset) -> None:
+    """Collect the identifying values of an element its rule hides, for the safety net.
+
+    A sequence that the transform recurses into is collected item by item as it goes; one
+    it removes, empties or replaces by a dummy is collected here, whole.
+    """
+    if _vr_of(raw) != "SQ":
+        found.extend(element_values(dataset, raw, tag))
+    elif not _recursed(action, tag):
+        collect_sequence(dataset, raw, ruleset, found)
+
+
+def _recursed(action: Action, tag: int) -> bool:
+    """Whether :func:`_apply` transforms the items of a sequence with this action."""
+    return action not in (Action.REMOVE, Action.EMPTY) and not (
+        action is Action.DUMMY and _is_code_sequence(tag))
 
 
 # KEEP on these needs more than a copy (a sequence is recursed, a person name is checked;

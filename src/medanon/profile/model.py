@@ -103,6 +103,19 @@ class Ruleset:
     _answers: dict[int, Rule | None] = field(default_factory=dict, init=False, repr=False,
                                              compare=False, hash=False)
 
+    _tags_by_actions: dict[frozenset[Action], frozenset[int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def exact_tags_with(self, actions: frozenset[Action]) -> frozenset[int]:
+        """The tags named exactly (not by a group mask) whose rule is one of ``actions``."""
+        try:
+            return self._tags_by_actions[actions]
+        except KeyError:
+            pass
+        tags = frozenset(t for t, rule in self.exact.items() if rule.action in actions)
+        self._tags_by_actions[actions] = tags
+        return tags
+
     def rule_for(self, tag: int) -> Rule | None:
         """The rule for a public tag, or None when neither the profile nor the recipe names it."""
         try:
