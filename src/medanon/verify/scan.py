@@ -58,6 +58,7 @@ class ScanContext:
     index: NeedleIndex | None  # None: no --against, pattern checks only
     patient_by_uid: dict[str, int] = field(default_factory=dict)  # output SOP UID -> patient
     patient_by_pixels: dict[str, int] = field(default_factory=dict)  # pixel hash -> patient
+    hash_pixels: bool = True  # False when inputs are paired by keyed UID
 
 
 def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
@@ -85,7 +86,7 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
             _scan_raw(result, data, None, ctx, ctx.index, set())
         return result
     result.parsed = True
-    result.pixel_hash = pixel_hash(ds)
+    result.pixel_hash = pixel_hash(ds) if ctx.hash_pixels else ""
     patient = ctx.patient_by_uid.get(result.sop_uid,
                                      ctx.patient_by_pixels.get(result.pixel_hash, ANY_PATIENT))
     found_here: set[int] = set()
@@ -199,6 +200,24 @@ def _jpeg_headers(data: bytes, start: int) -> list[tuple[int, int]]:
     return ranges
 
 
+def _native_pixels(data: bytes, start: int) -> tuple[int, int] | None:
+    """The byte range of native (not encapsulated) pixel values, which hold no text.
+
+    Skipping them keeps the raw search to the bytes where text can hide (the header, JPEG
+    headers, anything after the pixels); half a megabyte per CT slice is not searched.
+    """
+    header = data[start:start + 12]
+    if len(header) < 8:
+        return None
+    if header[4:6] in (b"OB", b"OW", b"UN") and len(header) == 12:
+        length, value_start = int.from_bytes(header[8:12], "little"), start + 12
+    else:
+        length, value_start = int.from_bytes(header[4:8], "little"), start + 8
+    if length == 0xFFFFFFFF or value_start + length > len(data):
+        return None  # encapsulated (or damaged): searched whole
+    return value_start, value_start + length
+
+
 def _scan_raw(result: ScanResult, data: bytes, ds: Dataset | None, ctx: ScanContext,
               index: NeedleIndex, found_here: set[int], patient: int = ANY_PATIENT) -> None:
     """The raw bytes: preamble, file meta, pixel data, and anything the parse left out."""
@@ -206,7 +225,15 @@ def _scan_raw(result: ScanResult, data: bytes, ds: Dataset | None, ctx: ScanCont
     has_preamble = data[128:132] == b"DICM"
     by_region: dict[str, set[int]] = {}
     headers = _jpeg_headers(data, pixel_start)
-    for offset, number, length in index.match_bytes(data):
+    native = _native_pixels(data, pixel_start) if ds is not None and pixel_start < len(data) \
+        else None
+    segments = [(0, data)] if native is None else \
+        [(0, data[:native[0]]), (native[1], data[native[1]:])]
+    hits = [(base + o, n, length) for base, segment in segments
+            for o, n, length in index.match_bytes(segment)]
+    uid_hits = [(base + o, uid) for base, segment in segments
+                for o, uid in index.match_uid_bytes(segment)]
+    for offset, number, length in hits:
         needle = index.needles[number]
         if needle.patient not in (ANY_PATIENT, patient) and patient != ANY_PATIENT:
             continue
@@ -223,7 +250,7 @@ def _scan_raw(result: ScanResult, data: bytes, ds: Dataset | None, ctx: ScanCont
         else:
             region = "bytes"
         by_region.setdefault(region, set()).add(number)
-    for offset, _uid in index.match_uid_bytes(data):
+    for offset, _uid in uid_hits:
         if ds is None:
             region = "bytes"
         elif has_preamble and offset < 128:

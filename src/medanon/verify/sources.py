@@ -83,6 +83,7 @@ class SourceRecord:
     parsed: bool
     patient: str = ""
     sop_uid: str = ""
+    containers: tuple[str, ...] = ()  # its study and series UIDs
     pixel_hash: str = ""
     values: tuple[SourceValue, ...] = ()
     uids: tuple[str, ...] = ()
@@ -95,12 +96,15 @@ class _Collector:
     uids: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path, root: Path) -> SourceRecord:
-    """Read one source file; a file pydicom cannot parse is recorded as such."""
+def read_source(path: Path, root: Path, *, hash_pixels: bool = True) -> SourceRecord:
+    """Read one source file; a file pydicom cannot parse is recorded as such.
+
+    ``hash_pixels`` False (pairing by keyed UID) skips reading the pixel data at all.
+    """
     relative_bytes = os.fsencode(path.relative_to(root))
     relative = os.fsdecode(relative_bytes)
     try:
-        ds = pydicom.dcmread(path)
+        ds = pydicom.dcmread(path, stop_before_pixels=not hash_pixels)
         elements = list(ds.iterall())
     except (InvalidDicomError, OSError, ValueError, TypeError, KeyError, EOFError,
             AttributeError, NotImplementedError):
@@ -113,7 +117,10 @@ def read_source(path: Path, root: Path) -> SourceRecord:
     return SourceRecord(
         relative=relative, relative_bytes=relative_bytes, parsed=True,
         patient=patient_key(ds), sop_uid=str(ds.get("SOPInstanceUID", "") or ""),
-        pixel_hash=pixel_hash(ds), values=tuple(dict.fromkeys(collector.values)),
+        containers=tuple(str(ds.get(k, "") or "") for k in ("StudyInstanceUID",
+                                                           "SeriesInstanceUID")),
+        pixel_hash=pixel_hash(ds) if hash_pixels else "",
+        values=tuple(dict.fromkeys(collector.values)),
         uids=tuple(dict.fromkeys(collector.uids)), modality=str(ds.get("Modality", "") or ""))
 
 

@@ -109,7 +109,7 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
     if options.against is not None:
         src = options.against
         sources = list(run_parallel(_read_source_item, ((p, src) for p in files_under(src)),
-                                    None, options.workers,
+                                    options.key is None, options.workers,
                                     _ticker(on_progress, "sources")))
         index, patients = build_index(sources)
         by_uid: dict[str, int] = {}
@@ -121,7 +121,8 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
                     by_uid[new_uid(options.key, record.sop_uid)] = number
                 if record.pixel_hash:
                     by_pixels[record.pixel_hash] = number
-        ctx = ScanContext(index=index, patient_by_uid=by_uid, patient_by_pixels=by_pixels)
+        ctx = ScanContext(index=index, patient_by_uid=by_uid, patient_by_pixels=by_pixels,
+                          hash_pixels=options.key is None)
         timings["sources_seconds"] = time.monotonic() - started
     scan_started = time.monotonic()
     census = Census()
@@ -136,7 +137,11 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
         total_bytes += result.bytes_read
         scans.append(result)
     timings["outputs_seconds"] = time.monotonic() - scan_started
-    findings += _unresolved_references(scans)
+    in_source = None
+    if options.key is not None:
+        in_source = {new_uid(options.key, uid) for record in sources
+                     for uid in (record.sop_uid, *record.containers) if uid}
+    findings += _unresolved_references(scans, in_source)
     accounting = None
     if options.against is not None:
         accounting = account(sources, {s.sop_uid for s in scans if s.sop_uid},
@@ -152,8 +157,8 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
     return VerifyResult(findings, census.to_rows(), summary)
 
 
-def _read_source_item(item: tuple[Path, Path], _ctx: object) -> SourceRecord:
-    return read_source(item[0], item[1])
+def _read_source_item(item: tuple[Path, Path], hash_pixels: bool) -> SourceRecord:
+    return read_source(item[0], item[1], hash_pixels=hash_pixels)
 
 
 def _ticker(on_progress: ProgressCallback | None, phase: str) -> Callable[[object], None]:
@@ -166,13 +171,19 @@ def _ticker(on_progress: ProgressCallback | None, phase: str) -> Callable[[objec
     return tick
 
 
-def _unresolved_references(scans: list[ScanResult]) -> list[Finding]:
-    """References to an instance that is not in OUT (withheld, or a UID left unmapped)."""
+def _unresolved_references(scans: list[ScanResult], in_source: set[str] | None
+                           ) -> list[Finding]:
+    """References to an instance that is not in OUT (withheld, or a UID left unmapped).
+
+    With the source and the key, a reference to an instance the source did not hold
+    either (a localizer never exported) is the source's, not a finding.
+    """
     present = {s.sop_uid for s in scans if s.sop_uid}
     present.update(uid for s in scans for uid in s.container_uids if uid)
     return [Finding(s.relative, location, "structure",
                     "referenced instance is not in OUT", (uid,))
-            for s in scans for location, uid in s.references if uid not in present]
+            for s in scans for location, uid in s.references
+            if uid not in present and (in_source is None or uid in in_source)]
 
 
 def _validity(scans: list[ScanResult], sources: list[SourceRecord], out: Path,
