@@ -126,7 +126,10 @@ class Ledger:
         return [row[0] for row in rows]
 
     def due_to_send(self, limit: int, now: float | None = None) -> list[tuple[str, str]]:
-        """Pending instances de-identified into the outbox and due: (name, output path)."""
+        """Pending instances de-identified into the outbox and due: (name, output path).
+
+        ``limit=-1, now=math.inf``: every one of them, due or not.
+        """
         moment = time.time() if now is None else now
         with self._lock:
             rows = self._db.execute(
@@ -140,13 +143,6 @@ class Ledger:
         with self._lock:
             self._db.execute("UPDATE instances SET output = ?, updated_at = ? WHERE name = ? "
                              "AND state = ?", (output, time.time(), name, State.PENDING))
-
-    def ready_outputs(self) -> list[tuple[str, str]]:
-        """Every pending instance already de-identified: (name, output path)."""
-        with self._lock:
-            rows = self._db.execute("SELECT name, output FROM instances WHERE state = ? AND "
-                                    "output IS NOT NULL", (State.PENDING,)).fetchall()
-        return [(row[0], row[1]) for row in rows]
 
     def unready(self, name: str) -> None:
         """Forget an instance's de-identified output (it is gone): it is de-identified again."""

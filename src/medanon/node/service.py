@@ -10,6 +10,7 @@ is kept for the next start.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -64,7 +65,7 @@ def forget_stale_outputs(ledger: Ledger, outbox: Path, settings: str) -> int:
     previous = ledger.swap_setting("recipe_and_key", settings)
     if previous is None or previous == settings:
         return 0
-    stale = ledger.ready_outputs()
+    stale = ledger.due_to_send(-1, math.inf)
     for name, output in stale:
         (outbox / output).unlink(missing_ok=True)
         ledger.unready(name)
