@@ -36,7 +36,7 @@ def _configure_logging(quiet: bool) -> None:
 def execute(*, ae: str, port: int, recipe: Path | None, key: Path | None,
             key_env: str | None, forward: str | None, out: Path | None, allow: list[str],
             queue: Path | None, host: str, reserve: str, max_backoff: float, summary_every: float,
-            quiet: bool) -> int:
+            associations: int, quiet: bool) -> int:
     """Run the service until a signal stops it; return the exit code."""
     from medanon.cli.run import parse_size, resolve_key
     from medanon.node.service import Service, state_dir_default
@@ -47,7 +47,7 @@ def execute(*, ae: str, port: int, recipe: Path | None, key: Path | None,
         ae_title=ae, port=port, state_dir=queue or state_dir_default(),
         forward=Destination.parse(forward) if forward else None, out=out,
         allow=tuple(allow), host=host, reserve_bytes=parse_size(reserve),
-        max_backoff=max_backoff, summary_every=summary_every)
+        max_backoff=max_backoff, summary_every=summary_every, associations=associations)
     chosen = load_recipe(recipe) if recipe is not None else default_recipe()
     secret, notice = resolve_key(key, key_env)
     _configure_logging(quiet)
@@ -128,6 +128,8 @@ def register(app: typer.Typer) -> None:
                                           help="Longest wait between forwarding retries (s)."),
         summary_every: float = typer.Option(60.0, "--summary-every",
                                             help="Seconds between summary log lines."),
+        associations: int = typer.Option(2, "--associations",
+                                         help="Associations to the destination at once."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Log warnings only."),
     ) -> None:
         """Receive DICOM by C-STORE, de-identify as 'medanon run' does, forward or write.
@@ -142,7 +144,8 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(execute(ae=ae, port=port, recipe=recipe, key=key, key_env=key_env,
                                  forward=forward, out=out, allow=allow, queue=queue, host=host,
                                  reserve=reserve, max_backoff=max_backoff,
-                                 summary_every=summary_every, quiet=quiet))
+                                 summary_every=summary_every, associations=associations,
+                                 quiet=quiet))
 
     @serve_app.command("status")
     def status(

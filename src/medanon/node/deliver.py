@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,15 @@ class Progress:
             self.deidentified += 1
 
 
+@dataclass
+class _Link:
+    """One sending loop's association, and how long its destination has been down."""
+
+    forwarder: Forwarder
+    down_since: float | None = None
+    down_attempts: int = 0
+
+
 class Deliverer:
     """Drains the queue into ``--out`` or the destination, until asked to stop.
 
@@ -62,24 +72,25 @@ class Deliverer:
     """
 
     def __init__(self, ctx: RunContext, queue: InstanceQueue, ledger: Ledger,
-                 forwarder: Forwarder | None, *, max_backoff: float,
+                 forwarders: Sequence[Forwarder] = (), *, max_backoff: float,
                  progress: Progress) -> None:
         self._ctx = ctx
         self._queue = queue
         self._ledger = ledger
-        self._forwarder = forwarder
+        self._links = [_Link(forwarder) for forwarder in forwarders]
+        # Instances a sending loop has taken: the other loops leave them alone.
+        self._claimed: set[str] = set()
+        self._claim_lock = threading.Lock()
         self._max_backoff = max_backoff
         self._progress = progress
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._ready = threading.Event()
-        self._down_since: float | None = None
-        self._down_attempts = 0
         self._threads = [threading.Thread(target=self._process_loop, name="medanon-deidentify",
                                           daemon=True)]
-        if forwarder is not None:
-            self._threads.append(threading.Thread(target=self._send_loop, args=(forwarder,),
-                                                  name="medanon-forward", daemon=True))
+        for number, link in enumerate(self._links):
+            self._threads.append(threading.Thread(target=self._send_loop, args=(link,),
+                                                  name=f"medanon-forward-{number}", daemon=True))
 
     def start(self) -> None:
         """Start the delivery threads."""
@@ -97,8 +108,8 @@ class Deliverer:
         self._ready.set()
         for thread in self._threads:
             thread.join(timeout)
-        if self._forwarder is not None:
-            self._forwarder.close()
+        for link in self._links:
+            link.forwarder.close()
 
     def _process_loop(self) -> None:
         while not self._stop.is_set():
@@ -118,24 +129,44 @@ class Deliverer:
                                  type(exc).__name__, name[:16])
             self._ready.set()
 
-    def _send_loop(self, forwarder: Forwarder) -> None:
+    def _send_loop(self, link: _Link) -> None:
+        forwarder = link.forwarder
         while not self._stop.is_set():
-            batch = [item for name, output in self._ledger.due_to_send(BATCH)
-                     if (item := self._outgoing(name, output)) is not None]
+            batch = self._claim()
             if not batch:
                 forwarder.close()  # nothing to send: no idle association kept
                 _wait(self._ready, self._ledger.next_due())
                 continue
             try:
-                self._forward(forwarder, batch)
+                self._forward(link, batch)
             except DestinationDown as exc:
-                self._destination_down(str(exc))
+                self._destination_down(link, str(exc))
             except Exception as exc:  # a failure of the association: every file waits
                 forwarder.close()
                 for item in batch:
                     self._postpone(item.name, f"unexpected {type(exc).__name__} while sending")
                 LOGGER.error("forward: unexpected %s; the batch is retried later",
                              type(exc).__name__)
+            finally:
+                with self._claim_lock:
+                    self._claimed.difference_update(item.name for item in batch)
+
+    def _claim(self) -> list[Outgoing]:
+        """Take up to a batch of what is ready and due, that no other loop has taken."""
+        with self._claim_lock:
+            due = self._ledger.due_to_send(BATCH + len(self._claimed))
+            chosen = [(name, output) for name, output in due if name not in self._claimed]
+            chosen = chosen[:BATCH]
+            self._claimed.update(name for name, _output in chosen)
+        batch = []
+        for name, output in chosen:
+            item = self._outgoing(name, output)
+            if item is not None:
+                batch.append(item)
+            else:
+                with self._claim_lock:
+                    self._claimed.discard(name)
+        return batch
 
     def _outgoing(self, name: str, output: str) -> Outgoing | None:
         """The outbox file of an instance, or None (then it is de-identified again)."""
@@ -155,7 +186,7 @@ class Deliverer:
             self._quarantine(name, outcome.reason or outcome.status.value)
             return
         self._progress.count_deidentified()
-        if self._forwarder is not None:
+        if self._links:
             self._ledger.mark_ready(name, outcome.output)
             return
         _fsync_output(self._ctx.dst_root / outcome.output, self._ctx.dst_root)
@@ -174,12 +205,12 @@ class Deliverer:
             self._postpone(name, f"cannot write the output ({exc.strerror or exc})")
             return None
 
-    def _forward(self, forwarder: Forwarder, ready: list[Outgoing]) -> None:
-        results = forwarder.send(ready)
-        if self._down_since is not None:
+    def _forward(self, link: _Link, ready: list[Outgoing]) -> None:
+        results = link.forwarder.send(ready)
+        if link.down_since is not None:
             LOGGER.info("forward: %s reachable again after %.0f s",
-                        forwarder.destination.describe(), time.time() - self._down_since)
-            self._down_since, self._down_attempts = None, 0
+                        link.forwarder.destination.describe(), time.time() - link.down_since)
+            link.down_since, link.down_attempts = None, 0
         for item in ready:
             sent = results.get(item.name)
             if sent is None:
@@ -204,13 +235,13 @@ class Deliverer:
         self._ledger.finish(name, State.QUARANTINED, reason)
         LOGGER.info("quarantined %s: %s", name[:16], reason)
 
-    def _destination_down(self, reason: str) -> None:
-        delay = backoff(self._down_attempts, self._max_backoff)
-        if self._down_since is None:
-            self._down_since = time.time()
+    def _destination_down(self, link: _Link, reason: str) -> None:
+        delay = backoff(link.down_attempts, self._max_backoff)
+        if link.down_since is None:
+            link.down_since = time.time()
             LOGGER.warning("forward: %s; retrying with back-off (the queue keeps everything)",
                            reason)
-        self._down_attempts += 1
+        link.down_attempts += 1
         self._stop.wait(delay)
 
 

@@ -112,9 +112,11 @@ class Service:
         if stale:
             LOGGER.warning("the recipe or key changed: %d instances waiting to be sent are "
                            "de-identified again", stale)
-        forwarder = (Forwarder(settings.ae_title, settings.forward)
-                     if settings.forward is not None else None)
-        self.deliverer = Deliverer(self.context, self.queue, self.ledger, forwarder,
+        destination = settings.forward
+        forwarders = ([Forwarder(settings.ae_title, destination)
+                       for _number in range(settings.associations)]
+                      if destination is not None else [])
+        self.deliverer = Deliverer(self.context, self.queue, self.ledger, forwarders,
                                    max_backoff=settings.max_backoff, progress=self.progress)
         self._receiver = Receiver(key, self.queue, self.ledger, self.deliverer.wake)
         self._ae = build_acceptor(settings)

@@ -11,6 +11,9 @@ from medanon.errors import ConfigurationError
 
 #: AE titles: up to 16 characters of the default repertoire, no backslash, not all spaces.
 _AE_TITLE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")
+#: Associations to the destination at once: archives store one instance per association at
+#: a time, so two roughly double the rate (bench/node); more mostly load the archive.
+MAX_ASSOCIATIONS = 8
 _DESTINATION = re.compile(
     r"^(?P<ae>[^@]{1,16})@(?P<host>[^:@]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
 
@@ -81,6 +84,7 @@ class ServeSettings:
     reserve_bytes: int = 256 * 1024**2
     max_backoff: float = 60.0
     summary_every: float = 60.0
+    associations: int = 2
 
     def __post_init__(self) -> None:
         check_ae_title(self.ae_title, "--ae")
@@ -93,5 +97,7 @@ class ServeSettings:
             raise ConfigurationError("without --allow, serve accepts loopback peers only: "
                                      "listen on 127.0.0.1, or name the calling AE titles "
                                      "to accept with --allow")
+        if not 1 <= self.associations <= MAX_ASSOCIATIONS:
+            raise ConfigurationError(f"--associations: from 1 to {MAX_ASSOCIATIONS}")
         if self.max_backoff <= 0 or self.summary_every <= 0:
             raise ConfigurationError("--max-backoff and --summary-every must be positive")
