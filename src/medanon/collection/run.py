@@ -137,8 +137,8 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     inputs = _inputs(recipe, key, table)
     plan = _stored_plan(plan_path, inputs)
     if plan is None:
-        plan = make_plan(src, (dst, state_dir), section, key, table, options)
         state_dir.mkdir(parents=True, exist_ok=True)
+        plan = make_plan(src, (dst, state_dir), section, key, table, options)
         _write_atomically(plan_path, json.dumps({"inputs": inputs, "plan": plan.as_json()},
                                                 sort_keys=True))
     if on_planned is not None:
