@@ -100,3 +100,22 @@ def test_two_runs_are_byte_identical(sample_collection: SampleCollection, tmp_pa
     run_folder(sample_collection.root, second, default_recipe(), key,
                options=RunOptions(workers=2))
     assert make_tree_snapshot(first) == make_tree_snapshot(second)
+
+
+def test_report_counts_where_the_safety_net_fired(sample_collection: SampleCollection,
+                                                  tmp_path: Path, key_file: Path) -> None:
+    """The sample plants names where Table E.1-1 does not look: the report says where, by
+    attribute only, so a site can add a rule; never a value."""
+    dst = tmp_path / "out"
+    result = run_folder(sample_collection.root, dst, default_recipe(), load_key(key_file),
+                        options=RunOptions(workers=1))
+    report = json.loads(result.report_path.read_text())
+    net = report["safety_net"]
+    assert net, "the sample's plantings in unlisted attributes were not counted"
+    for row in net:
+        assert re.fullmatch(r"\([0-9A-F]{4},[0-9A-F]{4}\) \w+", row["attribute"])
+        assert 1 <= row["files"] <= row["values"]
+        assert row["files"] <= report["counts"]["written"]
+    text = json.dumps(net)
+    leaked = [v for v in sample_collection.planted if len(v) >= 4 and v in text]
+    assert not leaked

@@ -48,6 +48,12 @@ CREATE TABLE IF NOT EXISTS review (
     digest TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS review_source ON review(source_id);
+CREATE TABLE IF NOT EXISTS net_hits (
+    source_id TEXT NOT NULL,
+    attribute TEXT NOT NULL,
+    hits INTEGER NOT NULL,
+    PRIMARY KEY (source_id, attribute)
+);
 """
 
 
@@ -217,10 +223,16 @@ class Manifest:
                  o.clash_digest) for s, o in batch]
         review = [(o.source_id, item.tag, item.keyword, item.vr, item.value_digest)
                   for _s, o in batch for item in o.review]
+        net_hits = [(o.source_id, attribute, count) for _s, o in batch
+                    for attribute, count in Counter(o.net_hits).items()]
         self._db.execute("BEGIN")
         try:
             self._db.executemany("DELETE FROM review WHERE source_id = ?",
                                  [(s.source_id,) for s, _o in batch])
+            self._db.executemany("DELETE FROM net_hits WHERE source_id = ?",
+                                 [(s.source_id,) for s, _o in batch])
+            self._db.executemany(
+                "INSERT INTO net_hits(source_id, attribute, hits) VALUES (?, ?, ?)", net_hits)
             self._db.executemany(
                 "INSERT OR REPLACE INTO files(source_id, size, mtime_ns, status, output, reason,"
                 " bytes_out, clash_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -262,6 +274,20 @@ class Manifest:
                     "SELECT source_id, status, reason FROM files WHERE status IN (?, ?, ?)"
                     " ORDER BY source_id",
                     (Status.WITHHELD.value, Status.FAILED.value, Status.EXCLUDED.value))]
+
+    def net_rows(self) -> list[dict[str, object]]:
+        """Per attribute, how often the safety net cleaned a value there, in how many files.
+
+        Counted over the files the run wrote (a withheld file's output never existed), so a
+        site sees where its recipe needs a rule of its own.
+        """
+        rows = self._db.execute(
+            "SELECT n.attribute, COUNT(*), SUM(n.hits) FROM net_hits n"
+            " JOIN files f ON f.source_id = n.source_id AND f.status IN (?, ?)"
+            " GROUP BY n.attribute ORDER BY COUNT(*) DESC, n.attribute",
+            (Status.WRITTEN.value, Status.DUPLICATE.value))
+        return [{"attribute": attribute, "files": files, "values": hits}
+                for attribute, files, hits in rows]
 
     def review_rows(self) -> list[dict[str, object]]:
         """The whitelist review: per removed attribute, files it was in and distinct values."""

@@ -29,6 +29,8 @@ class FileOutcome:
     bytes_in: int = 0
     bytes_out: int = 0
     review: tuple[ReviewItem, ...] = ()
+    # One label ("(gggg,eeee) Keyword", never a value) per value the safety net cleaned.
+    net_hits: tuple[str, ...] = ()
     # Set when this input's output replaced a different file of the same name: the digest
     # that decided the clash (the smaller wins), so the coordinator can settle who owns it.
     clash_digest: str | None = None

@@ -101,7 +101,8 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
     status = Status.DUPLICATE if result is Published.IDENTICAL else Status.WRITTEN
     return FileOutcome(source_id, status, None, relpath.as_posix(), size, written,
                        transformed.review, clash_digest=digest, output_sha256=output_sha256,
-                       actions=action_counts(transformed) if ctx.digests else ())
+                       actions=action_counts(transformed) if ctx.digests else (),
+                       net_hits=transformed.net_hits)
 
 
 def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed

@@ -60,6 +60,7 @@ class RunReport:
     counts: dict[str, int]
     problems: list[dict[str, str]]
     review: list[dict[str, Any]]
+    safety_net: list[dict[str, Any]]
     bytes_out: int
     session: SessionStats
 
@@ -89,6 +90,7 @@ class RunReport:
             },
             "problems": self.problems,
             "whitelist_review": self.review,
+            "safety_net": self.safety_net,
         }
 
     def summary_line(self) -> str:
@@ -110,6 +112,7 @@ def report_from_manifest(manifest: Manifest, settings: dict[str, Any],
         counts={status.value: counts.get(status.value, 0) for status in Status},
         problems=manifest.problems(),
         review=manifest.review_rows(),
+        safety_net=manifest.net_rows(),
         bytes_out=bytes_out,
         session=session,
     )

@@ -264,6 +264,8 @@ def build_instance(slot: Slot, staff: Staff, d: Deriver,
         extras.add_curve(ds, patient)
     if "real-world-value" in features:
         extras.add_real_world_value_mapping(ds)
+    if _has_unlisted_text(slot):
+        extras.add_unlisted_text(ds, patient, series.study.site.name)
     syntax = ExplicitVRLittleEndian
     if frame is not None:
         syntax = JPEGBaseline8Bit
@@ -283,4 +285,11 @@ def instance_features(slot: Slot) -> frozenset[str]:
         features.discard("curve")
     if slot.number == 1:
         features.add("image-comments")
+    if _has_unlisted_text(slot):
+        features.add("unlisted-text")
     return frozenset(features)
+
+
+def _has_unlisted_text(slot: Slot) -> bool:
+    """The first slice of every axial CT series carries personal data in unlisted places."""
+    return slot.series.shape.kind is SeriesKind.CT_AXIAL and slot.number == 1

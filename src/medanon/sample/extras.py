@@ -129,3 +129,22 @@ def add_real_world_value_mapping(ds: Dataset) -> None:
     item.LUTLabel = "SI"
     item.MeasurementUnitsCodeSequence = Sequence([code_item("1", "UCUM", "no units")])
     ds.RealWorldValueMappingSequence = Sequence([item])
+
+
+#: Public attributes PS3.15 Table E.1-1 does not list, where the sample plants personal
+#: data as vendors and hand-typed protocols do: the safety net's ground.
+UNLISTED_TEXT_TAG = 0x0018003A  # Intervention Description (ST)
+UNLISTED_SEQUENCE_TAG = 0x00140200  # Data Element Label Sequence
+UNLISTED_ITEM_TEXT_TAG = 0x00140204  # Data Element Description (LO)
+
+
+def add_unlisted_text(ds: Dataset, patient: Patient, site_name: str) -> None:
+    """The patient's name in unlisted free text, the institution in an unlisted sequence.
+
+    Where a de-identifier that trusts Table E.1-1 alone leaves them.
+    """
+    ds.add_new(UNLISTED_TEXT_TAG, "ST",
+               f"Contrast given after consent from {patient.name.natural}")
+    item = Dataset()
+    item.add_new(UNLISTED_ITEM_TEXT_TAG, "LO", f"{site_name} protocol 7")
+    ds.add_new(UNLISTED_SEQUENCE_TAG, "SQ", Sequence([item]))
