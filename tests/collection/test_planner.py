@@ -70,3 +70,14 @@ def test_a_decimal_midpoint_lies_in_its_range_and_fits_ds(low: float, width: flo
     assert bounds[0] <= float(written) <= bounds[1]
     if bounds[0] < bounds[1]:
         assert header_value("PatientSize", label, None, "omit") is None
+
+
+def test_a_value_invalid_for_its_vr_is_left_out_not_written() -> None:
+    long_name = "A" * 70  # longer than LO allows: published in the release, not in headers
+    rows = [PatientRow(f"MA{i:012d}", {AGE: 50.0, "Manufacturer": long_name}, 1, 1)
+            for i in range(6)]
+    section = PrivacySection(k=5, quasi_identifiers=(AGE, "Manufacturer"))
+    plan = plan_collection(rows, section)
+    assert set(plan.published["Manufacturer"]) == {long_name}
+    assert set(plan.header["Manufacturer"]) == {""}  # Type 2: emptied
+    assert set(plan.header["PatientAge"]) == {"050Y"}  # shared exactly: written

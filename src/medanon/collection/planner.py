@@ -260,17 +260,41 @@ def _columns(table: Any, rows: Any, columns: Mapping[str, Any], section: Privacy
         if name == FIRST_STUDY_YEAR or name.startswith(CLINICAL_PREFIX):
             continue
         keyword = "PatientAge" if name == AGE else name
+        generalised = "" if keyword in TYPE2_KEYWORDS else None
         if name == AGE or name in NUMERIC_KEYWORDS:
             values = np.asarray([header_value(name, str(label), None, section.represent)
                                  for label in labels], dtype=object)
-            header[keyword] = tuple(values[index].tolist())
-            continue
-        generalised = "" if keyword in TYPE2_KEYWORDS else None
-        true = np.asarray(table.column(name).take(pa.array(rows)).to_pylist(), dtype=object)
-        chosen = labels[index]
-        chosen[np.asarray(chosen != true, dtype=bool)] = generalised  # only exact values stay
+            chosen = values[index]
+        else:
+            true = np.asarray(table.column(name).take(pa.array(rows)).to_pylist(),
+                              dtype=object)
+            chosen = labels[index]
+            chosen[np.asarray(chosen != true, dtype=bool)] = generalised  # exact values only
+        for value in set(chosen.tolist()) - {None, ""}:
+            if not _valid_for(keyword, value):
+                chosen[chosen == value] = generalised
         header[keyword] = tuple(chosen.tolist())
     return published, header
+
+
+def _valid_for(keyword: str, value: str) -> bool:
+    """Whether ``value`` passes the checks a recipe's replacement value must pass.
+
+    Those are the VR, length and VM of ``keyword``; a value that fails is left out of the
+    header (emptied or removed), never written.
+    """
+    from pydicom.datadict import dictionary_VM, dictionary_VR, tag_for_keyword
+
+    from medanon.profile.values import check_replacement
+
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        return False
+    try:
+        check_replacement(dictionary_VR(tag), dictionary_VM(tag), value)
+    except ValueError:
+        return False
+    return True
 
 
 def collection_plan(plan: PrivacyPlan) -> Any:
