@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -81,3 +83,33 @@ def test_a_value_invalid_for_its_vr_is_left_out_not_written() -> None:
     assert set(plan.published["Manufacturer"]) == {long_name}
     assert set(plan.header["Manufacturer"]) == {""}  # Type 2: emptied
     assert set(plan.header["PatientAge"]) == {"050Y"}  # shared exactly: written
+
+
+def test_a_hierarchy_node_is_released_and_left_out_of_headers(tmp_path: Path) -> None:
+    hierarchy = tmp_path / "ethnic.csv"
+    hierarchy.write_text("Nordic;European;*\nIberian;European;*\nAndean;American;*\n"
+                         "Caribbean;American;*\n", encoding="utf-8")
+    groups = ["Nordic", "Iberian", "Nordic", "Iberian", "Nordic",
+              "Andean", "Andean", "Andean", "Andean", "Andean", "Andean"]
+    rows = [PatientRow(f"MA{i:012d}", {AGE: 50.0 + i % 3, "EthnicGroup": group}, 1, 1)
+            for i, group in enumerate(groups)]
+    section = PrivacySection(k=5, quasi_identifiers=(AGE, "EthnicGroup"),
+                             hierarchies=(("EthnicGroup", str(hierarchy)),))
+    plan = plan_collection(rows, section)
+    released = dict(zip(plan.patients, plan.published["EthnicGroup"], strict=True))
+    written = dict(zip(plan.patients, plan.header["EthnicGroup"], strict=True))
+    assert released["MA000000000000"] == "European"
+    assert written["MA000000000000"] is None  # Type 3, generalised: removed
+    assert released["MA000000000005"] == "Andean" == written["MA000000000005"]
+
+
+def test_t_closeness_is_planned_and_checked() -> None:
+    rows = [PatientRow(f"MA{i:012d}", {AGE: 40.0 + i, "PatientSex": "FM"[i % 2]}, 1, 1)
+            for i in range(40)]
+    clinical = {row.patient: {"finding": ("a", "b", "c", "d")[i % 4]}
+                for i, row in enumerate(rows)}
+    section = PrivacySection(k=5, quasi_identifiers=(AGE, "PatientSex"), t=0.3,
+                             sensitive="clinical:finding")
+    plan = plan_collection(rows, section, clinical)
+    assert plan.check["passed"] and plan.check["t"] <= 0.3
+    assert plan.method == "k-anonymity k=5 t=0.3 per patient"

@@ -229,3 +229,36 @@ def test_a_run_stopped_after_planning_resumes_to_the_same_output(
     monkeypatch.undo()
     _run(cohort, tmp_path / "resumed", recipe, run_key, None)
     assert make_tree(tmp_path / "resumed") == make_tree(tmp_path / "whole")
+
+
+def test_a_clinical_quasi_identifier_is_generalised_in_both_tables(
+        cohort: Path, clinical_csv: Path, run_key: SecretKey, tmp_path: Path,
+        write_recipe: Callable[[str], Recipe]) -> None:
+    recipe = write_recipe('[privacy]\nk = 5\nmax_suppression = 0.1\n'
+                          'quasi_identifiers = ["age", "clinical:smoker_years"]\n'
+                          'sensitive = "clinical:diagnosis"\nl = 2\n')
+    result = _run(cohort, tmp_path / "out", recipe, run_key, clinical_csv)
+    patients = pcsv.read_csv(result.release / "patients.csv", convert_options=pcsv.ConvertOptions(
+        column_types={"age": "string", "clinical:smoker_years": "string"}))
+    assert patients.column_names == ["patient", "age", "clinical:smoker_years", "class",
+                                     "class_size"]
+    clinical = pcsv.read_csv(result.release / "clinical.csv", convert_options=pcsv.ConvertOptions(
+        column_types={"smoker_years": "string"}))
+    released = dict(zip(patients.column("patient").to_pylist(),
+                        patients.column("clinical:smoker_years").to_pylist(), strict=True))
+    in_clinical = dict(zip(clinical.column("patient").to_pylist(),
+                           clinical.column("smoker_years").to_pylist(), strict=True))
+    assert in_clinical == released
+    with clinical_csv.open(encoding="utf-8") as handle:
+        true = {row.split(",")[0]: float(row.split(",")[3]) for row in handle.readlines()[1:]}
+    from medanon.dicom.pseudonyms import patient_pseudonym
+
+    for original, years in true.items():
+        pseudonym = patient_pseudonym(run_key, "id:" + original)
+        if pseudonym in released:
+            assert _contains(released[pseudonym], years)
+    report = check(patients.append_column("diagnosis", [[
+        dict(zip(clinical.column("patient").to_pylist(), clinical.column("diagnosis").to_pylist(),
+                 strict=True))[p] for p in patients.column("patient").to_pylist()]]),
+        ["age", "clinical:smoker_years"], "diagnosis", k=5, l=2)
+    assert report.passed, report.violations
