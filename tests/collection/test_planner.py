@@ -58,7 +58,7 @@ def test_the_plan_round_trips_and_patients_of_a_class_share_values() -> None:
 @given(st.integers(min_value=0, max_value=120), st.integers(min_value=0, max_value=30))
 def test_an_age_midpoint_lies_in_its_range(low: int, width: int) -> None:
     label = f"{low}-{low + width}" if width else str(low)
-    written = header_value(AGE, label, None, "midpoint")
+    written = header_value(AGE, label, "midpoint")
     assert written is not None and written.endswith("Y") and len(written) == 4
     assert low <= int(written[:3]) <= low + width
 
@@ -67,11 +67,11 @@ def test_an_age_midpoint_lies_in_its_range(low: int, width: int) -> None:
 def test_a_decimal_midpoint_lies_in_its_range_and_fits_ds(low: float, width: float) -> None:
     label = f"{low:.6g}-{low + width:.6g}"
     bounds = [float(part) for part in label.split("-")]
-    written = header_value("PatientSize", label, None, "midpoint")
+    written = header_value("PatientSize", label, "midpoint")
     assert written is not None and len(written) <= 16
     assert bounds[0] <= float(written) <= bounds[1]
     if bounds[0] < bounds[1]:
-        assert header_value("PatientSize", label, None, "omit") is None
+        assert header_value("PatientSize", label, "omit") is None
 
 
 def test_a_value_invalid_for_its_vr_is_left_out_not_written() -> None:

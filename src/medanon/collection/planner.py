@@ -7,7 +7,7 @@ quasi-identifier are suppressed, within ``max_suppression``; more than that is a
 that names the attribute, before the engine runs. The result is checked by the
 independent checker (which shares no code with the engine) before anything is written.
 
-How a published value reaches the headers (:func:`header_value`):
+How a published value reaches the headers (:func:`header_value`, :func:`_columns`):
 
 - a class whose patients share one exact value publishes that value, and it is written
   as it is (valid for its VR, and the truth);
@@ -98,26 +98,25 @@ class PrivacyPlan:
                    data["method"])
 
 
-def header_value(name: str, label: str, true_value: object, represent: str) -> str | None:
-    """What the header of a patient publishing ``label`` for ``name`` holds.
+def header_value(name: str, label: str, represent: str) -> str | None:
+    """What the AS or DS header of a patient publishing ``label`` for ``name`` holds.
 
-    ``""`` empties the attribute, None removes it. See the module docstring.
+    ``name`` is ``age`` or a numeric keyword (PatientSize, PatientWeight); ``label`` a
+    published ``lo-hi`` or single value. None removes the attribute (they are Type 3).
+    Categories are handled by :func:`_columns`: their value is written only when the
+    class publishes the patient's own value.
     """
-    keyword = "PatientAge" if name == AGE else name
-    generalised = "" if keyword in TYPE2_KEYWORDS else None
-    bounds = _range(label) if name == AGE or name in NUMERIC_KEYWORDS else None
+    bounds = _range(label)
     if bounds is None:
-        # A categorical value is written only when published exactly (not a set or node).
-        return label if name != AGE and label == str(true_value) else generalised
+        return None
     low, high = bounds
     if name == AGE:
         if low == high:
             return _age_string(int(low))
-        return _age_string(math.floor((low + high) / 2)) if represent == "midpoint" \
-            else generalised
+        return _age_string(math.floor((low + high) / 2)) if represent == "midpoint" else None
     if low == high:
         return _decimal(low, low, high)
-    return _decimal((low + high) / 2, low, high) if represent == "midpoint" else generalised
+    return _decimal((low + high) / 2, low, high) if represent == "midpoint" else None
 
 
 def _range(label: str) -> tuple[float, float] | None:
@@ -262,7 +261,7 @@ def _columns(table: Any, rows: Any, columns: Mapping[str, Any], section: Privacy
         keyword = "PatientAge" if name == AGE else name
         generalised = "" if keyword in TYPE2_KEYWORDS else None
         if name == AGE or name in NUMERIC_KEYWORDS:
-            values = np.asarray([header_value(name, str(label), None, section.represent)
+            values = np.asarray([header_value(name, str(label), section.represent)
                                  for label in labels], dtype=object)
             chosen = values[index]
         else:
