@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
+from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
@@ -56,6 +58,7 @@ DATES: dict[str, str] = {
     "AcquisitionDate": "source study date", "ContentDate": "source study date",
     "PerformedProcedureStepStartDate": "source study date",
 }
+_WANTED_KEYWORDS = frozenset(IDENTIFYING) | frozenset(DATES)
 _PATIENT_NAMES = frozenset(k for k, (c, _) in IDENTIFYING.items() if c == "name")
 _NOT_INSTANCE_UIDS = frozenset({"TransferSyntaxUID", "ImplementationClassUID",
                                 "CodingSchemeUID", "PrivateInformationCreatorUID"})
@@ -105,7 +108,7 @@ def read_source(path: Path, root: Path, *, hash_pixels: bool = True) -> SourceRe
     relative = os.fsdecode(relative_bytes)
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=not hash_pixels)
-        elements = list(ds.iterall())
+        elements = list(_wanted_elements(ds))
     except (InvalidDicomError, OSError, ValueError, TypeError, KeyError, EOFError,
             AttributeError, NotImplementedError):
         return SourceRecord(relative, relative_bytes, parsed=False)
@@ -122,6 +125,31 @@ def read_source(path: Path, root: Path, *, hash_pixels: bool = True) -> SourceRe
         pixel_hash=pixel_hash(ds) if hash_pixels else "",
         values=tuple(dict.fromkeys(collector.values)),
         uids=tuple(dict.fromkeys(collector.uids)), modality=str(ds.get("Modality", "") or ""))
+
+
+def _wanted_elements(ds: Dataset) -> Iterator[DataElement]:
+    """The standard elements that may hold identifying values, at every depth.
+
+    Only these are converted from their raw bytes (``get_item`` gives the raw element):
+    decoding every measurement and code of every source file would double the cost of
+    reading the source for nothing. Private elements repeat the standard ones' values,
+    which are searched for everywhere in the output anyway.
+    """
+    for tag in list(ds.keys()):
+        if tag.is_private:
+            continue
+        raw = ds.get_item(tag)
+        vr = getattr(raw, "VR", None)
+        if vr is None:
+            try:
+                vr = dictionary_VR(tag)
+            except KeyError:
+                continue
+        if vr == "SQ":
+            for item in ds[tag].value or []:
+                yield from _wanted_elements(item)
+        elif vr in ("PN", "UI") or keyword_for_tag(tag) in _WANTED_KEYWORDS:
+            yield ds[tag]
 
 
 def patient_key(ds: Dataset) -> str:
