@@ -6,7 +6,9 @@ Everything listens on and sends to loopback; every wait has a timeout.
 from __future__ import annotations
 
 import io
+import json
 import signal
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from medanon.custody.audit import verify_audit
 from medanon.node.ledger import Ledger
 from medanon.runner.run import RunResult
 from medanon.sample import SampleCollection
@@ -93,8 +96,18 @@ def test_the_sample_arrives_in_orthanc_as_a_folder_run_writes_it(
     log = node.text()
     assert "association from AE 'MODALITY' at 127.0.0.1 released: 39 stored" in log
     assert "summary: received 78 (39 duplicates)" in log
+    audit_log = tmp_path / "state" / "audit.jsonl"
     for value in serve_sample.planted:
         assert value not in log
+        assert value not in audit_log.read_text()
+    verified = verify_audit(tmp_path / "state", check_outputs=False)
+    assert verified.intact, verified.problem
+    kinds = Counter(json.loads(line)["kind"] for line in audit_log.read_text().splitlines())
+    assert kinds["received"] == 2 * len(sample_instances)
+    assert kinds["file"] == len(sample_instances)
+    assert kinds["forwarded"] == serve_sample.counts.written
+    assert kinds["quarantined"] == run_result.report.counts["withheld"]
+    assert (kinds["serve-start"], kinds["serve-end"]) == (1, 1)
 
 
 def test_destination_down_then_up_everything_arrives_once(

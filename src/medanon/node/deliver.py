@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medanon.node.audit import ServeAudit
 from medanon.node.forward import DestinationDown, Forwarder, Outgoing
 from medanon.node.ledger import Ledger, State
 from medanon.node.queue import InstanceQueue, fsync_folder
@@ -72,9 +73,10 @@ class Deliverer:
     """
 
     def __init__(self, ctx: RunContext, queue: InstanceQueue, ledger: Ledger,
-                 forwarders: Sequence[Forwarder] = (), *, max_backoff: float,
-                 progress: Progress) -> None:
+                 audit: ServeAudit, forwarders: Sequence[Forwarder] = (), *,
+                 max_backoff: float, progress: Progress) -> None:
         self._ctx = ctx
+        self._audit = audit
         self._queue = queue
         self._ledger = ledger
         self._links = [_Link(forwarder) for forwarder in forwarders]
@@ -200,10 +202,12 @@ class Deliverer:
             self._ledger.finish(name, State.QUARANTINED, "the queued file is missing")
             return None
         try:
-            return process_file(path, self._ctx)
+            outcome = process_file(path, self._ctx)
         except OSError as exc:
             self._postpone(name, f"cannot write the output ({exc.strerror or exc})")
             return None
+        self._audit.deidentified(name, outcome)
+        return outcome
 
     def _forward(self, link: _Link, ready: list[Outgoing]) -> None:
         results = link.forwarder.send(ready)
@@ -219,12 +223,14 @@ class Deliverer:
                 output = item.path.relative_to(self._ctx.dst_root).as_posix()
                 self._ledger.finish(item.name, State.FORWARDED, output=output)
                 self._queue.remove(item.name)
+                self._audit.forwarded(item.name, link.forwarder.destination.describe(), output)
             elif sent.delivery is Delivery.TRANSIENT:
                 self._postpone(item.name, sent.reason or "transient failure")
             else:
                 self._quarantine(item.name, sent.reason or "refused by the destination")
             if sent.delivery is not Delivery.TRANSIENT:
                 _remove_with_empty_parents(item.path, self._ctx.dst_root)
+        self._audit.sync()
 
     def _postpone(self, name: str, reason: str) -> None:
         self._ledger.postpone(name, lambda attempts: backoff(attempts, self._max_backoff),
@@ -233,6 +239,7 @@ class Deliverer:
     def _quarantine(self, name: str, reason: str) -> None:
         self._queue.quarantine(name)
         self._ledger.finish(name, State.QUARANTINED, reason)
+        self._audit.quarantined(name, reason)
         LOGGER.info("quarantined %s: %s", name[:16], reason)
 
     def _destination_down(self, link: _Link, reason: str) -> None:

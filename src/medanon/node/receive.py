@@ -21,6 +21,7 @@ from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from medanon.custody.keys import SecretKey
+from medanon.node.audit import ServeAudit
 from medanon.node.ledger import Ledger
 from medanon.node.queue import InstanceQueue, OutOfSpace
 from medanon.node.settings import ServeSettings
@@ -63,8 +64,9 @@ class Receiver:
     """The event handlers of the SCP, bound as data to :func:`build_acceptor`'s AE."""
 
     def __init__(self, key: SecretKey, queue: InstanceQueue, ledger: Ledger,
-                 on_queued: Callable[[], None]) -> None:
+                 audit: ServeAudit, on_queued: Callable[[], None]) -> None:
         self._key = key
+        self._audit = audit
         self._queue = queue
         self._ledger = ledger
         self._on_queued = on_queued
@@ -97,6 +99,7 @@ class Receiver:
                 with contextlib.suppress(sqlite3.Error):  # only the copy count is lost
                     self._ledger.receive(name)
                 counts.duplicates += 1
+                self._audit_received(name, duplicate=True)
                 return SUCCESS
             try:
                 self._queue.put(name, event.encoded_dataset())
@@ -120,8 +123,16 @@ class Receiver:
                                "Resources")
                 return OUT_OF_RESOURCES
         counts.stored += 1
+        self._audit_received(name, duplicate=False)
         self._on_queued()
         return SUCCESS
+
+    def _audit_received(self, name: str, *, duplicate: bool) -> None:
+        try:
+            self._audit.received(name, duplicate=duplicate)
+        except OSError as exc:  # the instance is safe; only its audit entry is missing
+            LOGGER.warning("audit: cannot write the entry of a received instance (%s)",
+                           exc.strerror or type(exc).__name__)
 
     def on_accepted(self, event: evt.Event) -> None:
         """Start counting for a new association."""

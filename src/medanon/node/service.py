@@ -22,6 +22,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from medanon.custody.keys import SecretKey
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError
+from medanon.node.audit import ServeAudit
 from medanon.node.deliver import Deliverer, Progress
 from medanon.node.forward import Forwarder
 from medanon.node.ledger import FINAL_STATES, Ledger, State
@@ -98,6 +99,8 @@ class Service:
         state = settings.state_dir
         self.queue = InstanceQueue(state, settings.reserve_bytes)
         self.ledger = Ledger(state)
+        self.audit = ServeAudit(state)
+        self._recipe, self._key_fingerprint = recipe, key.fingerprint
         self.progress = Progress()
         out = settings.out if settings.out is not None else state / OUTBOX
         out.mkdir(parents=True, exist_ok=True)
@@ -106,7 +109,7 @@ class Service:
         # a cache of the queue (a file lost there is de-identified again), so not flushed.
         self.context = RunContext(src_root=self.queue.root, dst_root=out,
                                   ruleset=build_ruleset(recipe), key=key,
-                                  durable=settings.out is not None)
+                                  durable=settings.out is not None, digests=True)
         stale = forget_stale_outputs(self.ledger, state / OUTBOX,
                                      f"{recipe.fingerprint()}:{key.fingerprint}")
         if stale:
@@ -116,15 +119,18 @@ class Service:
         forwarders = ([Forwarder(settings.ae_title, destination)
                        for _number in range(settings.associations)]
                       if destination is not None else [])
-        self.deliverer = Deliverer(self.context, self.queue, self.ledger, forwarders,
+        self.deliverer = Deliverer(self.context, self.queue, self.ledger, self.audit,
+                                   forwarders,
                                    max_backoff=settings.max_backoff, progress=self.progress)
-        self._receiver = Receiver(key, self.queue, self.ledger, self.deliverer.wake)
+        self._receiver = Receiver(key, self.queue, self.ledger, self.audit,
+                                  self.deliverer.wake)
         self._ae = build_acceptor(settings)
         self._server: ThreadedAssociationServer | None = None
 
     def start(self) -> None:
         """Recover the queue, start delivering, then listen."""
         LOGGER.info(recover(self.queue, self.ledger))
+        self.audit.start(self._facts())
         self.deliverer.start()
         try:
             self._server = self._ae.start_server(
@@ -132,6 +138,7 @@ class Service:
                 evt_handlers=self._receiver.handlers())
         except OSError as exc:
             self.deliverer.stop()
+            self.audit.finish(self.ledger.counts())
             self.ledger.close()
             raise ConfigurationError(f"cannot listen on {self.settings.host}:"
                                      f"{self.settings.port} ({exc.strerror or exc})") from None
@@ -140,6 +147,16 @@ class Service:
         allowed = ", ".join(self.settings.allow) if self.settings.allow else "loopback peers"
         LOGGER.info("listening as %s on %s:%d, %s; accepting %s", self.settings.ae_title,
                     self.settings.host, self.settings.port, where, allowed)
+
+    def _facts(self) -> dict[str, object]:
+        """The settings the audit log's start entry records (fingerprints, no secret)."""
+        settings = self.settings
+        return {"ae_title": settings.ae_title, "port": settings.port,
+                "forward": settings.forward.describe() if settings.forward else None,
+                "out": str(settings.out) if settings.out else None,
+                "allow": list(settings.allow),
+                "recipe_fingerprint": self._recipe.fingerprint(),
+                "recipe": self._recipe.canonical(), "key_fingerprint": self._key_fingerprint}
 
     def stop(self) -> None:
         """Stop listening, let associations in progress end, finish the instance in hand."""
@@ -151,6 +168,7 @@ class Service:
             time.sleep(0.05)
         self._ae.shutdown()  # aborts what is still open: its sender got no Success for it
         self.deliverer.stop()
+        self.audit.finish(self.ledger.counts())
         LOGGER.info(summary_line(self.ledger, self.progress))
         LOGGER.info("stopped; %d instances stay queued", self.ledger.counts()[State.PENDING])
         self.ledger.close()
@@ -164,6 +182,7 @@ class Service:
         try:
             while not stop.wait(self.settings.summary_every):
                 LOGGER.info(summary_line(self.ledger, self.progress))
+                self.audit.sync()
         finally:
             self.stop()
 
