@@ -38,7 +38,10 @@ def test_no_planted_value_outside_the_outputs(tmp_path: Path, key_file: Path,
                                               sample: SampleCollection) -> None:
     printed: dict[str, bytes] = {}
     clean = tmp_path / "clean"
-    result = medanon("run", sample.root, clean, "--key", key_file, "-w", "2")
+    # This run writes the HTML report too: it is searched like every other file.
+    result = subprocess.run([*MEDANON, "run", str(sample.root), str(clean), "--key",
+                             str(key_file), "-w", "2"], capture_output=True, text=True,
+                            timeout=300)
     assert result.returncode == 1  # the sample's bad inputs are withheld or failed
     printed["clean run"] = (result.stdout + result.stderr).encode()
 
@@ -64,6 +67,7 @@ def test_no_planted_value_outside_the_outputs(tmp_path: Path, key_file: Path,
     written = {f"clean/{k}": v for k, v in _state_files(clean).items()}
     written |= {f"interrupted/{k}": v for k, v in _state_files(interrupted).items()}
     assert any(name.endswith("audit.jsonl") for name in written)
+    assert any(name.endswith("report.html") for name in written)
     assert not _leaks(sample, {**written, **printed})
     # The test can fail: the same search finds the values in the input.
     inputs = {p.name: p.read_bytes() for p in sample.root.rglob("*") if p.is_file()}

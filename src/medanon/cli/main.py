@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # Each subcommand module exposes ``register(app)``; the order here is the order of --help.
 SUBCOMMAND_MODULES = ("run", "scan", "verify", "locate", "status", "serve", "sample", "keygen",
-                      "audit", "profiles", "table")
+                      "audit", "crosswalk", "reidentify", "profiles", "table")
 
 
 def _build_app() -> typer.Typer:

@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
     "accept_no_meta": False, "clinical": None, "clinical_key": "PatientID",
     "no_report": False,
-    "audit_signing_key": None,
+    "audit_signing_key": None, "crosswalk_public_key": None,
 }
 #: Options that take a value: every spelling, and the parameter it sets.
 VALUE_OPTIONS = {
@@ -40,13 +40,13 @@ VALUE_OPTIONS = {
     "--workers": "workers", "-w": "workers", "--state": "state", "--staging": "staging",
     "--staging-size": "staging_size", "--cluster": "cluster",
     "--clinical": "clinical", "--clinical-key": "clinical_key",
-    "--audit-signing-key": "audit_signing_key",
+    "--audit-signing-key": "audit_signing_key", "--crosswalk-public-key": "crosswalk_public_key",
 }
 #: Options that are flags.
 FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
                 "--accept-no-meta": "accept_no_meta", "--no-report": "no_report"}
 _PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical",
-                              "audit_signing_key"})
+                              "audit_signing_key", "crosswalk_public_key"})
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -101,7 +101,8 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
             cluster: str | None = None, quiet: bool = False,
             accept_no_meta: bool = False, clinical: Path | None = None,
             clinical_key: str = "PatientID", no_report: bool = False,
-            audit_signing_key: Path | None = None) -> int:
+            audit_signing_key: Path | None = None,
+            crosswalk_public_key: Path | None = None) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``).
 
     The runner and the recipe code load here, not when the module is imported, so that
@@ -122,7 +123,8 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
                          cluster=cluster, accept_no_meta=accept_no_meta,
                          custody=CustodyOptions(
                              command_line=command_without_source(sys.argv[1:], str(src)),
-                             signing_key=audit_signing_key))
+                             signing_key=audit_signing_key,
+                             crosswalk_public_key=crosswalk_public_key))
     exclude = (dst, state or dst / STATE_DIR_NAME)
     if chosen.privacy is not None:
         from medanon.cli.privacy_run import execute_private
@@ -244,6 +246,10 @@ def register(app: typer.Typer) -> None:
             None, "--audit-signing-key",
             help="Ed25519 key (see 'medanon audit keygen') that signs the end of this "
                  "session in the audit log (DST/.medanon/audit.jsonl)."),
+        crosswalk_public_key: Path | None = typer.Option(
+            None, "--crosswalk-public-key",
+            help="Write the sealed re-identification crosswalk DST/.medanon/crosswalk.sealed "
+                 "for this public key (see 'medanon crosswalk keygen')."),
     ) -> None:
         """De-identify every DICOM file under SRC into DST.
 
@@ -264,6 +270,7 @@ def register(app: typer.Typer) -> None:
                                  accept_no_meta=accept_no_meta,
                                  clinical=clinical, clinical_key=clinical_key,
                                  no_report=no_report,
-                                 audit_signing_key=audit_signing_key))
+                                 audit_signing_key=audit_signing_key,
+                                 crosswalk_public_key=crosswalk_public_key))
 
     app.command("run")(run)

@@ -1,4 +1,4 @@
-"""What a worker adds to a file's outcome for the audit log: digests and action counts.
+"""What a worker adds to a file's outcome for custody: digests, action counts, crosswalk.
 
 Computed in the worker, where the bytes are (and in the page cache, just read or just
 written), so the coordinator never reads a file to audit it.
@@ -9,8 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from pydicom.dataset import Dataset
+
+from medanon.dicom.dates import date_offset_days
+from medanon.dicom.pseudonyms import patient_identity
 from medanon.dicom.transform import Transformed
 from medanon.dicom.write import file_digest
+from medanon.runner.context import RunContext
 from medanon.runner.outcome import FileOutcome
 
 
@@ -30,3 +35,14 @@ def action_counts(transformed: Transformed) -> tuple[tuple[str, int], ...]:
     """
     return (("whitelist_removed", len(transformed.review)),
             ("safety_net_cleaned", len(transformed.net_hits)))
+
+
+def crosswalk_records(ctx: RunContext, original: Dataset, transformed: Transformed
+                      ) -> tuple[tuple[str, str], ...]:
+    """The file's sealed crosswalk records, or none when the run keeps no crosswalk."""
+    if ctx.crosswalk is None:
+        return ()
+    from medanon.custody.crosswalk import file_records
+
+    offset = date_offset_days(ctx.key, patient_identity(original))
+    return file_records(ctx.crosswalk, original, transformed.dataset, offset)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from medanon._version import __version__
 from medanon.custody.chain import ChainWriter, read_head
+from medanon.custody.crosswalk import CrosswalkWriter, Sealer
 from medanon.runner.outcome import FileOutcome
 
 AUDIT_NAME = "audit.jsonl"
@@ -56,6 +57,7 @@ class CustodyOptions:
     audit: bool = True
     command_line: tuple[str, ...] = ()  # already free of secrets and of the SRC path
     signing_key: Path | None = None  # Ed25519 private key: each session's end is signed
+    crosswalk_public_key: Path | None = None  # X25519: write DST/.medanon/crosswalk.sealed
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,17 @@ def who() -> dict[str, str]:
 class AuditRecorder:
     """Writes one session's entries: start, one per file, end."""
 
-    def __init__(self, writer: ChainWriter, signer: Any | None) -> None:
+    def __init__(self, writer: ChainWriter, signer: Any | None,
+                 crosswalk: CrosswalkWriter | None = None) -> None:
         self._writer = writer
         self._signer = signer
+        self._crosswalk = crosswalk
         self.head: str | None = None
+
+    @property
+    def sealer(self) -> Sealer | None:
+        """What workers seal crosswalk records with (None: no crosswalk)."""
+        return self._crosswalk.sealer if self._crosswalk is not None else None
 
     @classmethod
     def open(cls, options: CustodyOptions, facts: RunFacts,
@@ -107,8 +116,14 @@ class AuditRecorder:
             from medanon.custody.signing import load_signing_key
 
             signer = load_signing_key(options.signing_key)
+        crosswalk = None
+        if options.crosswalk_public_key is not None:
+            from medanon.custody.crosswalk import CROSSWALK_NAME, load_recipient
+
+            recipient = load_recipient(options.crosswalk_public_key)
+            crosswalk = CrosswalkWriter(facts.state_dir / CROSSWALK_NAME, recipient)
         writer = ChainWriter(facts.state_dir / AUDIT_NAME)
-        recorder = cls(writer, signer)
+        recorder = cls(writer, signer, crosswalk)
         if writer.dropped_tail:
             writer.append({"kind": "recovered", "time": now(),
                            "dropped_bytes": writer.dropped_tail,
@@ -126,6 +141,7 @@ class AuditRecorder:
             "source_folder_fingerprint": facts.settings["source_folder_fingerprint"],
             "source_audit_head": _source_audit_head(facts.src),
             "signing_key": signer.fingerprint if signer is not None else None,
+            "crosswalk": crosswalk is not None,
         })
         writer.sync()
         manifest.put(SESSION_OFFSET_META, str(offset))
@@ -162,13 +178,20 @@ class AuditRecorder:
             "input_sha256": outcome.input_sha256, "output_sha256": outcome.output_sha256,
             "actions": dict(outcome.actions),
         })
+        if self._crosswalk is not None and outcome.sealed:
+            self._crosswalk.add(outcome.sealed)
 
     def sync(self) -> None:
         """Make every entry written so far durable (before the manifest commits them)."""
+        if self._crosswalk is not None:
+            self._crosswalk.sync()
         self._writer.sync()
 
     def finish(self, counts: dict[str, int]) -> str:
         """Write the session's end entry (signed when a signing key was given); its hash."""
+        if self._crosswalk is not None:
+            self._crosswalk.finish()
+            self._crosswalk = None
         entry = self._writer.seal({"kind": "run-end", "time": now(), "state": "finished",
                                    "counts": counts})
         if self._signer is not None:
@@ -189,6 +212,9 @@ class AuditRecorder:
         finally:
             with contextlib.suppress(OSError):
                 self._writer.close()
+            if self._crosswalk is not None:
+                with contextlib.suppress(OSError):
+                    self._crosswalk.close()
 
 
 @contextlib.contextmanager

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from medanon.custody.keyfiles import load_public_pem, write_new_file
 from medanon.custody.keys import check_private_file
 from medanon.errors import ConfigurationError, KeyFileError
 
@@ -93,20 +93,6 @@ def write_signing_keypair(private_path: Path, public_path: Path) -> str:
     return public_fingerprint(_raw_public(private.public_key()))
 
 
-def write_new_file(path: Path, data: bytes, mode: int) -> None:
-    """Create ``path`` with ``mode`` (refusing to replace a file) and make it durable."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    except FileExistsError:
-        raise KeyFileError(f"{path} already exists; medanon never overwrites a key") from None
-    except OSError as exc:
-        raise KeyFileError(f"cannot create {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def load_signing_key(path: Path) -> Signer:
     """The Ed25519 private key in ``path`` (refused when group or others can read it)."""
     serialization, ed25519 = _crypto()
@@ -123,15 +109,6 @@ def load_signing_key(path: Path) -> Signer:
 
 def load_public_key(path: Path) -> SignatureChecker:
     """The Ed25519 public key in ``path``."""
-    serialization, ed25519 = _crypto()
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise KeyFileError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        public = serialization.load_pem_public_key(data)
-    except (ValueError, TypeError):
-        public = None
-    if not isinstance(public, ed25519.Ed25519PublicKey):
-        raise KeyFileError(f"{path} is not an audit signing public key")
+    _serialization, ed25519 = _crypto()
+    public = load_public_pem(path, ed25519.Ed25519PublicKey, "an audit signing public key")
     return SignatureChecker(public, public_fingerprint(_raw_public(public)))

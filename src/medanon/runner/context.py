@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.profile.model import Ruleset
+
+if TYPE_CHECKING:
+    from medanon.custody.crosswalk import Sealer
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class RunContext:
     durable: bool = True
     accept_no_meta: bool = False  # also read bare data sets (no preamble, no file meta)
     digests: bool = False  # hash inputs and outputs for the audit log
+    crosswalk: Sealer | None = None  # seals each file's original identifiers (opt-in)
 
     def source_id(self, path: Path) -> str:
         """The keyed hash naming an input file in reports and logs (never its path)."""

@@ -40,3 +40,5 @@ class FileOutcome:
     input_sha256: str | None = None
     output_sha256: str | None = None
     actions: tuple[tuple[str, int], ...] = ()
+    # The crosswalk's records of this file, sealed in the worker: (tag, sealed line).
+    sealed: tuple[tuple[str, str], ...] = ()

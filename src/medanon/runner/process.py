@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from medanon.custody.digests import action_counts, with_input_digest
+from medanon.custody.digests import action_counts, crosswalk_records, with_input_digest
 from medanon.dicom import jpeg_segments
 from medanon.dicom.pixel_steps import clean_segments_in_dataset, drop_offset_tables
 from medanon.dicom.quiet import quiet_pydicom
@@ -102,7 +102,8 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
     return FileOutcome(source_id, status, None, relpath.as_posix(), size, written,
                        transformed.review, clash_digest=digest, output_sha256=output_sha256,
                        actions=action_counts(transformed) if ctx.digests else (),
-                       net_hits=transformed.net_hits)
+                       net_hits=transformed.net_hits,
+                       sealed=crosswalk_records(ctx, instance.dataset, transformed))
 
 
 def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed

@@ -170,7 +170,8 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         manifest.mark_started()
         ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan,
                          durable=False, accept_no_meta=options.accept_no_meta,
-                         digests=recorder is not None)
+                         digests=recorder is not None,
+                         crosswalk=recorder.sealer if recorder is not None else None)
         session = SessionStats()
         tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx,
                                manifest if resuming else None, session, on_progress)
