@@ -262,3 +262,17 @@ def test_a_clinical_quasi_identifier_is_generalised_in_both_tables(
                  strict=True))[p] for p in patients.column("patient").to_pylist()]]),
         ["age", "clinical:smoker_years"], "diagnosis", k=5, l=2)
     assert report.passed, report.violations
+
+
+def test_the_summary_shows_the_models_loss_and_counts(midpoint_run: PrivateRunResult) -> None:
+    from medanon.cli.privacy_run import summary_lines
+
+    text = "\n".join(summary_lines(midpoint_run.plan, midpoint_run.release,
+                                   midpoint_run.output_check))
+    assert "k = 5, l = 2 (distinct, achieved" in text
+    assert f"smallest class {midpoint_run.plan.metrics['smallest_class']}" in text
+    assert f"{len(midpoint_run.plan.suppressed)} patients suppressed" in text
+    for name in QIS:
+        assert f"{name} " in text.split("information loss")[1]
+    assert "clinical table: 62 rows, 2 without images, 0 patients without a row" in text
+    assert str(midpoint_run.release / "patients.csv") in text

@@ -37,6 +37,15 @@ def summary_lines(plan: PrivacyPlan, release: Path, output_check: dict[str, obje
         f"medanon: release table: {release / 'patients.csv'} (settings and metrics: "
         f"{release / 'privacy.json'})",
     ]
+    counts = plan.counts
+    if "clinical_rows" in counts:
+        lines.append(f"medanon: clinical table: {counts['clinical_rows']} rows, "
+                     f"{counts['clinical_rows_without_images']} without images, "
+                     f"{counts['patients_without_clinical_row']} patients without a row")
+    unparseable = counts.get("patients_with_unparseable_values") or {}
+    if unparseable:
+        listed = ", ".join(f"{name} {count}" for name, count in unparseable.items())
+        lines.append(f"medanon: unreadable values treated as missing (patients): {listed}")
     if output_check.get("classes_below_k_in_images"):
         lines.append(f"medanon: warning: {output_check['patients_without_images']} published "
                      "patients have no written image (withheld for another reason): "
