@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +69,27 @@ def _dciodvfy(pair: tuple[Path, Path], _ctx: object) -> tuple[Path, list[str]]:
     return pair[0], validity.new_errors(pair)
 
 
-def build_index(sources: list[SourceRecord]) -> tuple[NeedleIndex, dict[str, int]]:
-    """The needle index of every source value, and each patient's number."""
+def build_index(sources: Iterable[SourceRecord]
+                ) -> tuple[NeedleIndex, dict[str, int], list[SourceRecord]]:
+    """The needle index of every source value, each patient's number, and the records.
+
+    Records are folded in as they arrive and kept without their values (the index holds
+    each distinct value once), so a million source files do not hold a million copies
+    of their patients' names.
+    """
     index = NeedleIndex()
     patients: dict[str, int] = {}
+    kept: list[SourceRecord] = []
     for record in sources:
-        if not record.parsed:
-            continue
-        patient = patients.setdefault(record.patient, len(patients))
-        for value in record.values:
-            index.add(Needle(value.category, value.value, value.check,
-                             patient if value.dated else ANY_PATIENT))
-        for uid in record.uids:
-            index.add_uid(uid, patient)
-    return index, patients
+        if record.parsed:
+            patient = patients.setdefault(record.patient, len(patients))
+            for value in record.values:
+                index.add(Needle(value.category, value.value, value.check,
+                                 patient if value.dated else ANY_PATIENT))
+            for uid in record.uids:
+                index.add_uid(uid, patient)
+        kept.append(replace(record, values=(), uids=()))
+    return index, patients, kept
 
 
 def verify_folder(out: Path, options: VerifyOptions | None = None,
@@ -108,10 +115,9 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
     ctx = ScanContext(index=None)
     if options.against is not None:
         src = options.against
-        sources = list(run_parallel(_read_source_item, ((p, src) for p in files_under(src)),
-                                    options.key is None, options.workers,
-                                    _ticker(on_progress, "sources")))
-        index, patients = build_index(sources)
+        index, patients, sources = build_index(run_parallel(
+            _read_source_item, ((p, src) for p in files_under(src)), options.key is None,
+            options.workers, _ticker(on_progress, "sources")))
         by_uid: dict[str, int] = {}
         by_pixels: dict[str, int] = {}
         for record in sources:
@@ -133,7 +139,7 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
                                ctx, options.workers, _ticker(on_progress, "outputs")):
         findings += result.findings
         census.add_file(result.census)
-        result.census = []
+        result.census, result.findings = [], []  # folded: only the pairing data stays
         total_bytes += result.bytes_read
         scans.append(result)
     timings["outputs_seconds"] = time.monotonic() - scan_started
