@@ -91,8 +91,8 @@ def through_medanon(root: Path, slices: list[Path], key: Path) -> float:
     node = Serve(serve_command(root / "state", port, key, "--forward",
                                f"{ORTHANC_AE}@127.0.0.1:{orthanc.dicom_port}"),
                  root / "serve.log", port)
-    node.start()
     try:
+        node.start()
         start = time.perf_counter()
         sent = storescu(slices, port, timeout=1800)
         assert sent.returncode == 0, sent.stderr[-2000:]

@@ -95,7 +95,11 @@ class Orthanc:
         self.process = subprocess.Popen([self.binary, str(self.config)], stdout=log,
                                         stderr=subprocess.STDOUT, cwd=self.root)
         log.close()
-        wait_for(self._answers, timeout, "Orthanc's REST API")
+        try:
+            wait_for(self._answers, timeout, "Orthanc's REST API")
+        except BaseException:
+            self.stop(signal.SIGKILL)
+            raise
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop Orthanc (its storage stays for the next start)."""
@@ -158,7 +162,11 @@ class Serve:
                 raise AssertionError("medanon serve exited: " + self.text()[-2000:])
             return self.text().count("listening as") > before
 
-        wait_for(listening, timeout, "medanon serve to listen")
+        try:
+            wait_for(listening, timeout, "medanon serve to listen")
+        except BaseException:
+            self.stop(signal.SIGKILL)  # never left running behind a failed start
+            raise
 
     def text(self) -> str:
         """Everything it logged."""
