@@ -129,3 +129,9 @@ def test_a_changed_recipe_or_key_makes_waiting_outputs_stale(tmp_path: Path) -> 
         assert ledger.due_to_send(10) == []
     finally:
         ledger.close()
+
+
+def test_the_queue_and_quarantine_are_private(tmp_path: Path) -> None:
+    queue = InstanceQueue(tmp_path / "state", reserve_bytes=0)
+    for folder in (tmp_path / "state", queue.root, queue.quarantine_root):
+        assert folder.stat().st_mode & 0o077 == 0

@@ -39,8 +39,12 @@ class InstanceQueue:
         self.root = state_dir / "queue"
         self.quarantine_root = state_dir / "quarantine"
         self.reserve_bytes = reserve_bytes
+        # The queue and the quarantine hold instances as received, personal data and all:
+        # only the user medanon runs as may read them.
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         for folder in (self.root, self.quarantine_root):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(exist_ok=True, mode=0o700)
+            folder.chmod(0o700)  # also when an older folder was made more open
         for stale in self.root.glob(TEMP_PREFIX + "*"):
             stale.unlink(missing_ok=True)  # a receipt cut short: its sender got no Success
 
