@@ -86,3 +86,14 @@ def test_locate_lists_the_files_not_written(collection: SampleCollection, clean_
                     "--output", clean_output / "p.tsv").returncode == 2
     assert _medanon("locate", clean_output, "0" * 20, "--source", collection.root, "--key",
                     key_file).returncode == 1
+
+
+def test_locate_prints_a_latin1_name_escaped(tmp_path: Path, key_file: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / os.fsdecode(b"M\xfcller.txt")).write_bytes(b"not dicom")
+    out = tmp_path / "out"
+    assert _medanon("run", src, out, "--key", key_file, "-q", "--no-report").returncode == 1
+    run = _medanon("locate", out, "--source", src, "--key", key_file)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.rstrip().endswith("M\\xfcller.txt") and "\tfailed\t" in run.stdout

@@ -16,7 +16,7 @@ from pydicom.encaps import encapsulate, generate_frames
 from pydicom.sequence import Sequence
 
 from medanon.custody.keys import SecretKey
-from medanon.sample import SampleCollection
+from medanon.sample import FileKind, SampleCollection
 from medanon.verify import Finding, VerifyOptions, verify_folder
 
 SourceOf = Callable[[Path], FileDataset]
@@ -177,3 +177,13 @@ def test_every_planted_value_of_a_plain_copy_is_found(
     assert {f.category for f in findings} >= {"name", "id", "date", "address", "phone",
                                               "institution", "device", "physician", "uid",
                                               "private", "overlay", "burned-in"}
+
+
+def test_symbolic_link_into_the_source(output_copy: Path, collection: SampleCollection,
+                                       key: SecretKey) -> None:
+    target = collection.root / collection.paths_of(FileKind.BURNED_IN)[0]
+    link = output_copy / "extra.dcm"
+    link.symlink_to(target)
+    findings = _verify(output_copy, collection, key)
+    assert ("extra.dcm", "file") in _where(findings, "structure")
+    assert ("extra.dcm", "(0010,0010)") in _where(findings, "name")

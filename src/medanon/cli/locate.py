@@ -91,7 +91,10 @@ def register(app: typer.Typer) -> None:
             raise ConfigurationError("--output must not be inside DST (the paths are "
                                      "personal data)")
         found, missing = locate(dst, source, key, list(hashes or []), state=state)
-        lines = [f"{h}\t{status}\t{reason}\t{path}" for h, status, reason, path in found]
+        # Old media carry names that are not UTF-8: shown escaped, never a crash.
+        lines = [f"{h}\t{status}\t{reason}\t"
+                 f"{os.fsencode(path).decode('utf-8', 'backslashreplace')}"
+                 for h, status, reason, path in found]
         if output is not None:
             output.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             typer.echo(f"medanon locate: {len(found)} files listed in {output}")

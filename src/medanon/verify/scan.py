@@ -66,6 +66,9 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
     relative = path.relative_to(root).as_posix()
     result = ScanResult(relative, parsed=False)
     _scan_path(result, ctx)
+    if path.is_symlink():
+        result.findings.append(Finding(relative, "file", "structure",
+                                       "symbolic link (it may point outside OUT)"))
     try:
         data = path.read_bytes()
     except OSError:

@@ -14,7 +14,11 @@ RELEASE_DIR = "medanon-release"
 
 
 def files_under(root: Path, *, skip_release: bool = False) -> Iterator[Path]:
-    """Every regular file under ``root`` (state folders and, if asked, the release skipped)."""
+    """Every file under ``root`` (state folders and, if asked, the release skipped).
+
+    Symbolic links to files are yielded too: the scan reports them (a link can point
+    back into the source).
+    """
     for dirpath, dirs, files in os.walk(root):
         skipped = {STATE_DIR}
         if skip_release and Path(dirpath) == root:
@@ -22,5 +26,5 @@ def files_under(root: Path, *, skip_release: bool = False) -> Iterator[Path]:
         dirs[:] = sorted(d for d in dirs if d not in skipped)
         for name in sorted(files):
             path = Path(dirpath, name)
-            if path.is_file() and not path.is_symlink():
+            if path.is_file() or path.is_symlink():
                 yield path
