@@ -276,3 +276,21 @@ def test_the_summary_shows_the_models_loss_and_counts(midpoint_run: PrivateRunRe
         assert f"{name} " in text.split("information loss")[1]
     assert "clinical table: 62 rows, 2 without images, 0 patients without a row" in text
     assert str(midpoint_run.release / "patients.csv") in text
+
+
+def test_a_restart_without_the_clinical_table_leaves_none_behind(
+        cohort: Path, clinical_csv: Path, run_key: SecretKey, tmp_path: Path,
+        write_recipe: Callable[[str], Recipe]) -> None:
+    from medanon.errors import ConfigurationError
+
+    with_clinical = write_recipe(PRIVACY.format(represent="omit"))
+    dst = tmp_path / "out"
+    _run(cohort, dst, with_clinical, run_key, clinical_csv)
+    assert (dst / "medanon-release" / "clinical.csv").is_file()
+    without = write_recipe(PRIVACY.format(represent="omit").replace("l = 2\n", "")
+                           .replace('sensitive = "clinical:diagnosis"\n', ""))
+    with pytest.raises(ConfigurationError, match="differs"):
+        _run(cohort, dst, without, run_key, None)
+    run_private(cohort, dst, without, run_key, options=RunOptions(workers=1, restart=True))
+    assert not (dst / "medanon-release" / "clinical.csv").exists()
+    assert not (dst / "medanon-release" / "clinical.parquet").exists()

@@ -89,6 +89,9 @@ def write_release(dst: Path, plan: PrivacyPlan, clinical: ClinicalTable | None,
         released = clinical_release(plan, clinical)
         write_table(released, folder / "clinical.csv")
         write_table(released, folder / "clinical.parquet")
+    else:  # a restarted run without a clinical table leaves none from the earlier run
+        for name in ("clinical.csv", "clinical.parquet"):
+            (folder / name).unlink(missing_ok=True)
     text = json.dumps(privacy_report(plan, clinical, output_check), indent=2, sort_keys=True)
 
     def write_json(path: Path) -> None:
