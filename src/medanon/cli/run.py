@@ -10,10 +10,12 @@ command declared in :func:`register`, which answers it in its usual words.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +47,8 @@ VALUE_OPTIONS = {
 #: Options that are flags.
 FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
                 "--accept-no-meta": "accept_no_meta", "--no-report": "no_report"}
+INTERRUPTED_MESSAGE = ("medanon: interrupted; what was finished is recorded: rerun the same "
+                       "command to resume")
 _PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical",
                               "audit_signing_key", "crosswalk_public_key"})
 _DIGITS = re.compile(r"[0-9]+")
@@ -85,6 +89,27 @@ def resolve_key(path: Path | None, variable: str | None = None
     key = write_key(default)
     return key, (f"created a new key at {default} (fingerprint {key.fingerprint}); "
                  "keep it safe and pass it with --key on other machines")
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """While the run goes, SIGTERM ends it as Ctrl-C does: cleanly, with the resume message.
+
+    ``kill PID``, a service manager or a batch scheduler stop a run with SIGTERM, whose
+    default action ends the process on the spot: staged copies of source files would
+    stay behind and the workers would die on a broken pipe. Raised as KeyboardInterrupt,
+    it takes the path Ctrl-C takes, where the run removes its staged copies, stops the
+    workers and records what was finished. A second SIGTERM during that is ignored.
+    """
+    def interrupt(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _echo(message: str, *, err: bool = False) -> None:
@@ -129,12 +154,13 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
     if chosen.privacy is not None:
         from medanon.cli.privacy_run import execute_private
 
-        code = execute_private(src, dst, chosen, secret, options, clinical, clinical_key,
-                               quiet=quiet, echo=_echo)
+        with sigterm_as_ctrl_c():
+            code = execute_private(src, dst, chosen, secret, options, clinical, clinical_key,
+                                   quiet=quiet, echo=_echo)
     elif clinical is not None:
         raise ConfigurationError("--clinical needs a recipe with a [privacy] section")
     else:
-        with RunProgress(src, exclude, quiet=quiet) as progress:
+        with sigterm_as_ctrl_c(), RunProgress(src, exclude, quiet=quiet) as progress:
             result = run_folder(src, dst, chosen, secret, options=options,
                                 on_progress=progress.update)
         head = result.report.settings.get("audit_head")
@@ -263,14 +289,17 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 every file written, 1 some files withheld or failed, 2 usage or
         configuration error (or the output could not be written).
         """
-        raise typer.Exit(execute(src, dst, recipe=recipe, key=key, key_env=key_env,
-                                 workers=workers,
-                                 state=state, restart=restart, staging=staging,
-                                 staging_size=staging_size, cluster=cluster, quiet=quiet,
-                                 accept_no_meta=accept_no_meta,
-                                 clinical=clinical, clinical_key=clinical_key,
-                                 no_report=no_report,
-                                 audit_signing_key=audit_signing_key,
-                                 crosswalk_public_key=crosswalk_public_key))
+        try:
+            code = execute(src, dst, recipe=recipe, key=key, key_env=key_env,
+                           workers=workers, state=state, restart=restart, staging=staging,
+                           staging_size=staging_size, cluster=cluster, quiet=quiet,
+                           accept_no_meta=accept_no_meta, clinical=clinical,
+                           clinical_key=clinical_key, no_report=no_report,
+                           audit_signing_key=audit_signing_key,
+                           crosswalk_public_key=crosswalk_public_key)
+        except KeyboardInterrupt:  # as on the plain path (typer would say "Aborted!")
+            _echo(INTERRUPTED_MESSAGE, err=True)
+            raise typer.Exit(130) from None
+        raise typer.Exit(code)
 
     app.command("run")(run)

@@ -129,6 +129,7 @@ class _Worker:
         self.tasks = tasks
         self.results = results
         self.batches = 0  # sent and not yet answered
+        self.listener: threading.Thread | None = None
 
     def listen(self, replies: queue.SimpleQueue[tuple[_Worker, Any]],
                on_reply: Callable[[int], None]) -> None:
@@ -179,8 +180,10 @@ class ProcessPoolRunner:
             task_reader.close()
             result_writer.close()
             worker = _Worker(process, task_writer, result_reader)
-            threading.Thread(target=worker.listen, args=(self._replies, self._finished),
-                             name=f"medanon-listen-{number}", daemon=True).start()
+            worker.listener = threading.Thread(
+                target=worker.listen, args=(self._replies, self._finished),
+                name=f"medanon-listen-{number}", daemon=True)
+            worker.listener.start()
             self._workers.append(worker)
 
     def _finished(self, batch_number: int) -> None:
@@ -243,6 +246,10 @@ class ProcessPoolRunner:
                     worker.process.terminate()
         for worker in self._workers:
             worker.process.join()
+            # The worker is gone, so its listener reads the end of the pipe and returns;
+            # closing the pipe under a listener still reading would fail in its thread.
+            if worker.listener is not None:
+                worker.listener.join(timeout=5)
             worker.tasks.close()
             worker.results.close()
 

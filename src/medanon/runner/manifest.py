@@ -66,6 +66,20 @@ class InputStamp:
     mtime_ns: int
 
 
+@dataclass(frozen=True)
+class DoneRow:
+    """What the manifest recorded for an input done by an earlier session."""
+
+    status: Status
+    output: str | None  # relative path; for a DUPLICATE, the output another input wrote
+    bytes_out: int
+
+    @property
+    def claims_output(self) -> bool:
+        """True when this input wrote its output, so the output must be there, whole."""
+        return self.status is Status.WRITTEN and bool(self.output)
+
+
 class Manifest:
     """The state of one run; a single writer (the coordinating process) owns it."""
 
@@ -104,6 +118,10 @@ class Manifest:
         """Store a value in the meta table."""
         self._db.execute("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", (name, value))
 
+    def forget(self, name: str) -> None:
+        """Remove a value from the meta table."""
+        self._db.execute("DELETE FROM meta WHERE name = ?", (name,))
+
     def pin_settings(self, settings: dict[str, str]) -> None:
         """Record the run's fingerprints, or refuse when a resumed run changed them."""
         for name, value in settings.items():
@@ -135,9 +153,16 @@ class Manifest:
 
     def is_done(self, stamp: InputStamp) -> bool:
         """True when this exact version of the input already has a final row."""
-        row = self._reader().execute("SELECT size, mtime_ns FROM files WHERE source_id = ?",
-                               (stamp.source_id,)).fetchone()
-        return row is not None and row[0] == stamp.size and row[1] == stamp.mtime_ns
+        return self.done_row(stamp) is not None
+
+    def done_row(self, stamp: InputStamp) -> DoneRow | None:
+        """The final row of this exact version of the input, or None when it has none."""
+        row = self._reader().execute(
+            "SELECT size, mtime_ns, status, output, bytes_out FROM files WHERE source_id = ?",
+            (stamp.source_id,)).fetchone()
+        if row is None or row[0] != stamp.size or row[1] != stamp.mtime_ns:
+            return None
+        return DoneRow(Status(row[2]), row[3], int(row[4]))
 
     def output_owner(self, output: str) -> str | None:
         """The input recorded as having written ``output``, if any."""

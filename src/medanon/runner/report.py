@@ -32,6 +32,8 @@ class SessionStats:
     started: float = field(default_factory=time.monotonic)
     processed: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
+    # Done by an earlier session, but their output was missing or had changed size.
+    outputs_redone: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
 
@@ -86,6 +88,7 @@ class RunReport:
             "this_session": {
                 "processed": self.session.done,
                 "skipped_as_done": self.session.skipped,
+                "redone_output_missing_or_changed": self.session.outputs_redone,
                 "elapsed_seconds": round(self.session.elapsed, 3),
             },
             "problems": self.problems,
@@ -99,6 +102,9 @@ class RunReport:
         text = f"{self.total} files: " + (", ".join(parts) if parts else "nothing to do")
         if self.session.skipped:
             text += f" ({self.session.skipped} already done before this session)"
+        if self.session.outputs_redone:
+            text += (f" ({self.session.outputs_redone} redone: their output was missing or "
+                     "had changed)")
         return text
 
 

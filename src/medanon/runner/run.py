@@ -8,16 +8,24 @@ Durability: workers write each output to a temporary name and rename it into pla
 the coordinator flushes outputs to disk (one ``sync`` per batch) before it records the
 batch in the manifest. After a crash or power cut, the manifest never claims a file
 that is not on disk, and outputs nobody claims are removed before the run resumes.
+
+One run at a time: the state folder is locked (:mod:`medanon.runner.lock`) from before
+anything is cleaned up until the report is written. A resumed run trusts nothing it
+cannot see: an output the manifest records is skipped only while it is there with its
+recorded size (one ``stat``); otherwise its input is processed again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 import shutil
+import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,26 +42,31 @@ from medanon.custody.recorder import (
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError, MedanonError
+from medanon.profile.model import Ruleset
 from medanon.profile.recipe import Recipe
 from medanon.profile.ruleset import build_ruleset
 from medanon.runner.context import RunContext
-from medanon.runner.manifest import MANIFEST_NAME, InputStamp, Manifest
-from medanon.runner.outcome import FileOutcome
+from medanon.runner.lock import StateLock
+from medanon.runner.manifest import MANIFEST_NAME, DoneRow, InputStamp, Manifest
+from medanon.runner.outcome import FileOutcome, Status
 from medanon.runner.report import (
     RunReport,
     SessionStats,
     report_from_manifest,
     write_report,
 )
-from medanon.runner.staging import Stager
+from medanon.runner.staging import STAGING_RECORD, Stager, remove_leftovers
 from medanon.runner.tasks import Task
-from medanon.runner.walk import STATE_DIR_NAME, walk_files
+from medanon.runner.walk import STATE_DIR_NAME, Excluded, walk_entries
 
 COMMIT_EVERY_FILES = 256
 COMMIT_EVERY_SECONDS = 2.0
 MAX_UNFLUSHED_FILES = 4 * COMMIT_EVERY_FILES  # then the run waits for the disk to catch up
 
 ProgressCallback = Callable[[FileOutcome | None, SessionStats], None]
+# Entries the walk excluded, waiting to be recorded by the coordinating thread (the walk
+# may run in the staging thread, and only the coordinator writes the manifest).
+Exclusions = deque[tuple[InputStamp, FileOutcome]]
 
 
 class OutputWriteError(MedanonError):
@@ -92,6 +105,12 @@ def check_folders(src: Path, dst: Path) -> tuple[Path, Path]:
         raise ConfigurationError("the source folder (SRC) does not exist")
     if not src.is_dir():
         raise ConfigurationError("the source (SRC) is not a folder")
+    try:
+        with os.scandir(src):
+            pass
+    except OSError as exc:
+        raise ConfigurationError(f"the source folder (SRC) cannot be read ({exc.strerror})"
+                                 ) from None
     src_real, dst_real = Path(os.path.realpath(src)), Path(os.path.realpath(dst))
     if dst_real == src_real or src_real in dst_real.parents:
         raise ConfigurationError("the output folder must not be inside the source folder")
@@ -134,21 +153,38 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     ------
     ConfigurationError
         Unsafe folders, or a resumed run whose recipe or key changed (unless restart).
+    StateFolderInUseError
+        Another run holds the state folder (a ConfigurationError); nothing was changed.
     OutputWriteError
         The output cannot be written; what was done is recorded, rerun to resume.
     """
     options = options or RunOptions()
+    label = str(dst)
     src, dst = check_folders(src, dst)
     state_dir = options.state_dir or dst / STATE_DIR_NAME
     ruleset = build_ruleset(recipe)
     try:
         dst.mkdir(parents=True, exist_ok=True)
+        lock = StateLock.acquire(state_dir, label)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
+    with lock:
+        return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options,
+                           on_progress)
+
+
+def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: Ruleset,
+                key: SecretKey, plan: CollectionPlan, options: RunOptions,
+                on_progress: ProgressCallback | None) -> RunResult:
+    """The run, once the state folder is locked: clean up, resume, process, report."""
+    try:
         if options.restart:
             _forget_previous_run(dst, state_dir)
         manifest = Manifest(state_dir / MANIFEST_NAME)
     except OSError as exc:
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     try:
+        _remove_staging_leftovers(manifest)
         manifest.pin_settings(_pinned(recipe, key, src, plan))
         previous_state = manifest.get("state")
         if previous_state == "running":  # the last session was interrupted
@@ -173,9 +209,12 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                          digests=recorder is not None,
                          crosswalk=recorder.sealer if recorder is not None else None)
         session = SessionStats()
-        tasks = _pending_tasks(walk_files(src, exclude=(dst, state_dir)), ctx,
-                               manifest if resuming else None, session, on_progress)
-        _process_all(tasks, ctx, manifest, session, options, on_progress, recorder)
+        exclusions: Exclusions = deque()
+        tasks = _pending_tasks(walk_entries(src, exclude=(dst, state_dir)), ctx,
+                               manifest if resuming else None, session, on_progress,
+                               exclusions)
+        _process_all(tasks, ctx, manifest, session, options, on_progress, recorder,
+                     exclusions)
         manifest.mark_finished()
         settings: dict[str, Any] = {**run_settings(recipe, key, src),
                                     "mode": ruleset.mode.value,
@@ -195,67 +234,154 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         manifest.close()
 
 
-def _pending_tasks(paths: Iterator[Path], ctx: RunContext, manifest: Manifest | None,
-                   session: SessionStats, on_progress: ProgressCallback | None
+def _pending_tasks(entries: Iterator[Path | Excluded], ctx: RunContext,
+                   manifest: Manifest | None, session: SessionStats,
+                   on_progress: ProgressCallback | None, exclusions: Exclusions
                    ) -> Iterator[Task]:
     """Tasks for the files not done yet; files done by an earlier session are skipped.
 
     ``manifest`` is None when no earlier session recorded anything: nothing to look up.
+    A done file whose output is missing or has changed size is not done: its damaged
+    output is removed and the file is processed again. Entries the walk excluded go to
+    ``exclusions`` (unless already recorded), to be recorded by the coordinator.
     """
-    for path in paths:
+    dst_text = str(ctx.dst_root)
+    for entry in entries:
+        path = entry.path if isinstance(entry, Excluded) else entry
         try:
-            info = path.stat()
+            info = os.lstat(path) if isinstance(entry, Excluded) else path.stat()
         except OSError:
             info = None
         stamp = InputStamp(ctx.source_id(path), info.st_size if info else -1,
                            info.st_mtime_ns if info else -1)
-        if manifest is not None and manifest.is_done(stamp):
+        row = manifest.done_row(stamp) if manifest is not None else None
+        if row is not None and (not row.claims_output or _output_intact(dst_text, row)):
             session.skipped += 1
             if on_progress is not None and session.skipped % 1000 == 0:
                 on_progress(None, session)
             continue
+        if row is not None:
+            session.outputs_redone += 1
+            _remove_damaged_output(dst_text, row)
+        if isinstance(entry, Excluded):
+            exclusions.append((stamp, FileOutcome(stamp.source_id, Status.EXCLUDED,
+                                                  entry.reason)))
+            continue
         yield Task(path, stamp)
+
+
+def _output_intact(dst_text: str, row: DoneRow) -> bool:
+    """True when the output an input wrote is still there with the size recorded for it."""
+    try:
+        return os.stat(f"{dst_text}/{row.output}").st_size == row.bytes_out
+    except OSError:
+        return False
+
+
+def _remove_damaged_output(dst_text: str, row: DoneRow) -> None:
+    """Remove an output whose size changed: the redo must not take it for a clash."""
+    with contextlib.suppress(OSError):
+        os.unlink(f"{dst_text}/{row.output}")
 
 
 def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
                  session: SessionStats, options: RunOptions,
-                 on_progress: ProgressCallback | None, recorder: AuditRecorder | None) -> None:
+                 on_progress: ProgressCallback | None, recorder: AuditRecorder | None,
+                 exclusions: Exclusions) -> None:
+    def record(stamp: InputStamp, outcome: FileOutcome) -> None:
+        if recorder is None:
+            recorded = manifest.stage(stamp, outcome)
+        else:  # the one per-file hook: the audit log's entry, never one without the other
+            with interrupts_deferred():
+                recorded = manifest.stage(stamp, outcome)
+                recorder.file_done(recorded)
+        session.add(recorded)
+        if on_progress is not None:
+            on_progress(recorded, session)
+
+    def record_exclusions() -> None:
+        while exclusions:
+            record(*exclusions.popleft())
+
     first = next(tasks, None)
     if first is None:
-        return  # nothing left to do: no worker is started, no DICOM code is even loaded
+        # Nothing left to do: no worker is started, no DICOM code is even loaded.
+        if exclusions:
+            record_exclusions()
+            try:
+                _Durability(manifest, ctx.dst_root,
+                            recorder.sync if recorder else None).flush(final=True)
+            except (OSError, sqlite3.OperationalError) as exc:
+                raise _output_write_error(exc) from None
+        return
     tasks = itertools.chain([first], tasks)
-    stager = Stager(options.staging_dir, options.staging_budget) if options.staging_dir else None
+    stager = _start_staging(manifest, options)
     if stager is not None:
         tasks = stager.stage(tasks)
     from medanon.runner.executors import BATCH_FILES, make_executor  # workers, on demand
 
-    executor = make_executor(ctx, options.workers, options.cluster,
-                             batch_files=1 if stager is not None else BATCH_FILES)
     durability = _Durability(manifest, ctx.dst_root, recorder.sync if recorder else None)
     last_commit = time.monotonic()
     try:
-        for task, outcome in executor.run(tasks, stager.release if stager else None):
-            if recorder is None:
-                recorded = manifest.stage(task.stamp, outcome)
-            else:  # the one per-file hook: the audit log's entry, never one without the other
-                with interrupts_deferred():
-                    recorded = manifest.stage(task.stamp, outcome)
-                    recorder.file_done(recorded)
-            session.add(recorded)
-            if on_progress is not None:
-                on_progress(recorded, session)
-            if manifest.pending >= COMMIT_EVERY_FILES or \
-                    time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
-                durability.flush()
-                last_commit = time.monotonic()
-    except OSError as exc:
-        raise OutputWriteError(
-            f"cannot write to the output folder ({exc.strerror or exc}); what was finished "
-            "is recorded: free space or fix the folder, then rerun the same command to "
-            "resume") from None
+        executor = make_executor(ctx, options.workers, options.cluster,
+                                 batch_files=1 if stager is not None else BATCH_FILES)
+        try:
+            for task, outcome in executor.run(tasks, stager.release if stager else None):
+                record(task.stamp, outcome)
+                record_exclusions()
+                if manifest.pending >= COMMIT_EVERY_FILES or \
+                        time.monotonic() - last_commit > COMMIT_EVERY_SECONDS:
+                    durability.flush()
+                    last_commit = time.monotonic()
+            record_exclusions()
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise _output_write_error(exc) from None
+        finally:
+            try:
+                executor.close()
+                durability.flush(final=True)
+            except (OSError, sqlite3.OperationalError) as exc:
+                raise _output_write_error(exc) from None
     finally:
-        executor.close()
-        durability.flush(final=True)
+        if stager is not None and stager.close():
+            with contextlib.suppress(sqlite3.OperationalError):  # then the next run removes it
+                manifest.forget(STAGING_RECORD)
+
+
+def _output_write_error(exc: OSError | sqlite3.OperationalError) -> OutputWriteError:
+    """The error that stops a run whose output (outputs or manifest) cannot be written."""
+    if isinstance(exc, OSError):
+        why = exc.strerror or str(exc)
+    elif getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        why = os.strerror(errno.ENOSPC)  # the manifest's disk is full, said as for a file
+    else:
+        why = f"the manifest: {exc}"
+    return OutputWriteError(
+        f"cannot write to the output folder ({why}); what was finished is recorded: free "
+        "space or fix the folder, then rerun the same command to resume")
+
+
+def _start_staging(manifest: Manifest, options: RunOptions) -> Stager | None:
+    """The stager, when staging is on; its folder is recorded before anything is copied."""
+    if options.staging_dir is None:
+        return None
+    try:
+        stager = Stager(options.staging_dir, options.staging_budget)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the staging folder ({exc.strerror})"
+                                 ) from None
+    manifest.put(STAGING_RECORD, str(stager.folder))
+    return stager
+
+
+def _remove_staging_leftovers(manifest: Manifest) -> int:
+    """Remove the staged copies an earlier session could not (killed, power cut)."""
+    recorded = manifest.get(STAGING_RECORD)
+    if recorded is None:
+        return 0
+    removed = remove_leftovers(recorded)
+    manifest.forget(STAGING_RECORD)
+    return removed
 
 
 class _Durability:
@@ -309,6 +435,12 @@ class _Durability:
         self._flushing.start()
 
     def _flush_files(self, outputs: list[str]) -> None:
+        """Flush the outputs and their folders; one that vanished meanwhile is passed over.
+
+        An output removed since it was written (by hand, by another program) cannot be
+        made durable; its row is recorded all the same, and the next run, finding the
+        output missing, processes its input again.
+        """
         try:
             folders = set()
             descriptors = []
@@ -318,7 +450,10 @@ class _Durability:
                 # instead of one file at a time, and the flush keeps up with the workers.
                 for relative in outputs:
                     path = self._root / relative
-                    descriptor = os.open(path, os.O_RDONLY)
+                    try:
+                        descriptor = os.open(path, os.O_RDONLY)
+                    except FileNotFoundError:
+                        continue
                     descriptors.append(descriptor)
                     os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
                     folders.add(path.parent)
@@ -336,8 +471,11 @@ class _Durability:
 
 
 def _fsync_folder(path: Path) -> None:
-    """Make a folder's entries (the names of its new files) durable."""
-    descriptor = os.open(path, os.O_RDONLY)
+    """Make a folder's entries (the names of its new files) durable; a vanished one is gone."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
     try:
         os.fsync(descriptor)
     finally:
@@ -366,6 +504,7 @@ def _forget_previous_run(dst: Path, state_dir: Path) -> None:
     if manifest_path.exists():
         previous = Manifest(manifest_path)
         try:
+            _remove_staging_leftovers(previous)
             for relative in previous.recorded_outputs():
                 (dst / relative).unlink(missing_ok=True)
         finally:
