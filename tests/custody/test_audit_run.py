@@ -21,7 +21,7 @@ from medanon.runner.run import RunOptions, run_folder
 from medanon.sample import SampleCollection
 from tests.runner.conftest import multi_sample as multi_sample  # the same four sites
 
-from .conftest import RUN_QUIETLY, medanon
+from .conftest import RUN_QUIETLY, assert_one_clear_error, medanon
 
 
 def _entries(dst: Path) -> list[dict[str, object]]:
@@ -149,3 +149,17 @@ def test_a_readable_signing_key_is_refused(tmp_path: Path, key_file: Path,
     run = medanon("run", sample.root, tmp_path / "out", "--key", key_file,
                   "--audit-signing-key", public)
     assert run.returncode == 2 and "not an audit signing key" in run.stderr
+
+
+def test_resuming_onto_a_damaged_log_is_one_clear_error(
+        tmp_path: Path, key_file: Path, sample: SampleCollection) -> None:
+    dst = tmp_path / "out"
+    medanon("run", sample.root, dst, "--key", key_file, "-q", "-w", "1")
+    with sqlite3.connect(dst / ".medanon" / "manifest.sqlite") as db:
+        db.execute("UPDATE meta SET value = 'running' WHERE name = 'state'")
+    log = dst / ".medanon" / "audit.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[4] = b"{not json\n"
+    log.write_bytes(b"".join(lines))
+    resumed = medanon("run", sample.root, dst, "--key", key_file, "-q", "-w", "1")
+    assert_one_clear_error(resumed, "audit log", "damaged", "medanon audit verify")

@@ -1,5 +1,6 @@
 """Nothing medanon writes outside the DICOM outputs, nor anything it prints, holds a planted
-value of the sample: a clean run, its bad inputs, an interrupted and resumed run."""
+value of the sample: a clean run, its bad inputs, an interrupted and resumed run, a run
+stopped by a full disk."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import subprocess
 import time
 from pathlib import Path
 
+from medanon.custody.audit import verify_audit
 from medanon.sample import SampleCollection, byte_patterns
+from tests.runner.test_output_failures import small_disk as small_disk  # a 400 KB tmpfs
 
 from .conftest import MEDANON, medanon
 
@@ -72,3 +75,23 @@ def test_no_planted_value_outside_the_outputs(tmp_path: Path, key_file: Path,
     # The test can fail: the same search finds the values in the input.
     inputs = {p.name: p.read_bytes() for p in sample.root.rglob("*") if p.is_file()}
     assert _leaks(sample, inputs)
+
+
+def test_a_run_stopped_by_a_full_disk_leaves_no_planted_value_and_a_whole_log(
+        small_disk: Path, tmp_path: Path, key_file: Path, sample: SampleCollection) -> None:
+    import shutil
+
+    dst = small_disk / "out"
+    stopped = medanon("run", sample.root, dst, "--key", key_file, "-w", "1")
+    assert stopped.returncode == 2 and "No space left" in stopped.stderr
+    printed = {"full-disk run": (stopped.stdout + stopped.stderr).encode()}
+    written = {f"full/{k}": v for k, v in _state_files(dst).items()}
+    assert any(name.endswith("audit.jsonl") for name in written)
+    assert not _leaks(sample, {**written, **printed})
+    # The log survived the full disk whole (no torn line), outputs included.
+    assert verify_audit(dst).intact, verify_audit(dst).problem
+    roomy = tmp_path / "roomy"
+    shutil.copytree(dst, roomy)
+    resumed = medanon("run", sample.root, roomy, "--key", key_file, "-w", "1")
+    assert resumed.returncode == 1, resumed.stderr
+    assert verify_audit(roomy).intact, verify_audit(roomy).problem

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from medanon._version import __version__
 from medanon.custody.chain import ChainWriter, read_head
 from medanon.custody.crosswalk import CrosswalkWriter, Sealer
+from medanon.errors import ConfigurationError
 from medanon.runner.outcome import FileOutcome
 
 AUDIT_NAME = "audit.jsonl"
@@ -153,18 +154,13 @@ class AuditRecorder:
         if offset is None:
             return
         withdrawn = []
-        with open(self._writer.path, "rb") as handle:
-            handle.seek(int(offset))
-            for line in handle:
-                entry = json.loads(line)
-                output = entry.get("output")
-                if entry.get("kind") != "file" or not output:
-                    continue
-                owner = manifest.output_owner(output)
-                # Unowned: the runner removes the file. Owned by another input: this one's
-                # bytes are not the ones in place (a duplicate's are, byte for byte).
-                if owner is None or (owner != entry["source"] and entry["status"] == "written"):
-                    withdrawn.append({"source": entry["source"], "output": output})
+        for entry in _file_entries_since(self._writer.path, int(offset)):
+            output = entry["output"]
+            owner = manifest.output_owner(output)
+            # Unowned: the runner removes the file. Owned by another input: this one's
+            # bytes are not the ones in place (a duplicate's are, byte for byte).
+            if owner is None or (owner != entry["source"] and entry["status"] == "written"):
+                withdrawn.append({"source": entry["source"], "output": output})
         if withdrawn:
             self._writer.append({"kind": "withdrawn", "time": now(), "files": withdrawn,
                                  "why": "the session was interrupted before the manifest "
@@ -215,6 +211,24 @@ class AuditRecorder:
             if self._crosswalk is not None:
                 with contextlib.suppress(OSError):
                     self._crosswalk.close()
+
+
+def _file_entries_since(path: Path, offset: int) -> Iterator[dict[str, Any]]:
+    """The file entries with an output from byte ``offset`` of the log on."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        for line in handle:
+            try:
+                entry = json.loads(line)
+                wanted = entry.get("kind") == "file" and bool(entry.get("output"))
+                if wanted and not {"source", "status"} <= entry.keys():
+                    raise ValueError("fields missing")
+            except (ValueError, AttributeError):
+                raise ConfigurationError(
+                    f"the audit log {path} is damaged after its last session start; check "
+                    "it with 'medanon audit verify' before resuming") from None
+            if wanted:
+                yield entry
 
 
 @contextlib.contextmanager
