@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,12 @@ from medanon.errors import ConfigurationError
 from medanon.node.deliver import backoff
 from medanon.node.ledger import Ledger, State
 from medanon.node.queue import InstanceQueue, OutOfSpace
-from medanon.node.service import forget_stale_outputs, recover, refuse_collection_privacy
+from medanon.node.service import (
+    forget_stale_outputs,
+    lock_state_folder,
+    recover,
+    refuse_collection_privacy,
+)
 from medanon.node.settings import Destination, ServeSettings
 from medanon.node.statuses import Delivery, classify, describe
 from medanon.profile.recipe import default_recipe
@@ -135,3 +141,13 @@ def test_the_queue_and_quarantine_are_private(tmp_path: Path) -> None:
     queue = InstanceQueue(tmp_path / "state", reserve_bytes=0)
     for folder in (tmp_path / "state", queue.root, queue.quarantine_root):
         assert folder.stat().st_mode & 0o077 == 0
+
+
+def test_one_node_per_state_folder(tmp_path: Path) -> None:
+    held = lock_state_folder(tmp_path / "state")
+    try:
+        with pytest.raises(ConfigurationError, match="another medanon serve"):
+            lock_state_folder(tmp_path / "state")
+    finally:
+        os.close(held)
+    os.close(lock_state_folder(tmp_path / "state"))  # free again once released

@@ -9,6 +9,7 @@ is kept for the next start.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import os
@@ -35,6 +36,7 @@ from medanon.runner.context import RunContext
 
 LOGGER = logging.getLogger("medanon.serve")
 OUTBOX = "outbox"
+LOCK_NAME = "serve.lock"
 DRAIN_SECONDS = 10.0
 
 
@@ -44,8 +46,8 @@ def refuse_collection_privacy(recipe: Recipe) -> None:
         raise ConfigurationError(
             "the recipe has a [privacy] section: collection-level privacy needs every "
             "instance of the collection before the first one is written, which a network "
-            "node never has; use medanon run on the received folder, or a recipe without "
-            "[privacy]")
+            "node never has; collect the studies in an archive and medanon run its export "
+            "with this recipe, or serve with a recipe without [privacy]")
 
 
 def summary_line(ledger: Ledger, progress: Progress) -> str:
@@ -90,6 +92,23 @@ def recover(queue: InstanceQueue, ledger: Ledger) -> str:
     return line if pending or adopted or finished else "queue: empty"
 
 
+def lock_state_folder(state: Path) -> int:
+    """Hold the state folder for this process: two nodes on one queue would send twice.
+
+    Returns the descriptor that holds the lock (closing it releases the lock; so does the
+    end of the process, however it ends).
+    """
+    state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(state / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        raise ConfigurationError("another medanon serve is using this state folder "
+                                 "(--queue); stop it first, or give another one") from None
+    return descriptor
+
+
 class Service:
     """A running ``medanon serve``: start it, then :meth:`stop` it (or use ``run``)."""
 
@@ -97,6 +116,7 @@ class Service:
         refuse_collection_privacy(recipe)
         self.settings = settings
         state = settings.state_dir
+        self._lock = lock_state_folder(state)
         self.queue = InstanceQueue(state, settings.reserve_bytes)
         self.ledger = Ledger(state)
         self.audit = ServeAudit(state)
@@ -140,6 +160,7 @@ class Service:
             self.deliverer.stop()
             self.audit.finish(self.ledger.counts())
             self.ledger.close()
+            os.close(self._lock)
             raise ConfigurationError(f"cannot listen on {self.settings.host}:"
                                      f"{self.settings.port} ({exc.strerror or exc})") from None
         where = (f"forwarding to {self.settings.forward.describe()}"
@@ -172,6 +193,7 @@ class Service:
         LOGGER.info(summary_line(self.ledger, self.progress))
         LOGGER.info("stopped; %d instances stay queued", self.ledger.counts()[State.PENDING])
         self.ledger.close()
+        os.close(self._lock)
 
     def run(self, stop: threading.Event,
             on_ready: Callable[[], None] | None = None) -> None:
