@@ -9,6 +9,7 @@ import pytest
 
 from medanon.custody.audit import verify_audit
 from medanon.custody.chain import GENESIS, canonical, entry_hash
+from medanon.sample import SampleCollection
 
 from .conftest import medanon
 
@@ -159,3 +160,19 @@ def test_show_summarises(audited_copy: Path) -> None:
 def test_no_log_is_one_clear_error(tmp_path: Path) -> None:
     result = medanon("audit", "verify", tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("medanon: error: no audit log")
+
+
+def test_a_state_folder_elsewhere_is_verified_against_its_output(
+        tmp_path: Path, sample: SampleCollection) -> None:
+    from medanon.custody.keys import SecretKey
+    from medanon.profile.recipe import default_recipe
+    from medanon.runner.run import RunOptions, run_folder
+
+    dst, state = tmp_path / "out", tmp_path / "elsewhere"
+    run_folder(sample.root, dst, default_recipe(), SecretKey(b"e" * 32),
+               options=RunOptions(workers=1, state_dir=state))
+    problem = verify_audit(state).problem  # its parent holds no outputs
+    assert problem is not None and "missing" in problem.message
+    assert verify_audit(state, output_root=dst).intact
+    cli = medanon("audit", "verify", state, "--output", dst)
+    assert cli.returncode == 0, cli.stderr

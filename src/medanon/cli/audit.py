@@ -30,6 +30,9 @@ def verify(
     head: str | None = typer.Option(
         None, "--head", help="A head hash kept elsewhere (printed by the run): the log "
                              "must contain it."),
+    output: Path | None = typer.Option(
+        None, "--output", help="The output folder, when FOLDER is a state folder given to "
+                               "'run --state' (default: the state folder's parent)."),
 ) -> None:
     """Check the hash chain and every output's SHA-256 against the files on disk.
 
@@ -41,7 +44,7 @@ def verify(
         from medanon.custody.signing import load_public_key
 
         checker = load_public_key(public_key)
-    result = verify_audit(folder, public_key=checker, head=head)
+    result = verify_audit(folder, public_key=checker, head=head, output_root=output)
     if result.problem is not None:
         typer.echo(f"medanon: audit log NOT intact: {result.problem}", err=True)
         raise typer.Exit(1)

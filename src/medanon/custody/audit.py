@@ -132,13 +132,16 @@ def _count(summary: AuditSummary, entry: dict[str, Any]) -> None:
 
 
 def verify_audit(path: Path, *, public_key: SignatureChecker | None = None,
-                 head: str | None = None, check_outputs: bool = True) -> VerifyResult:
+                 head: str | None = None, check_outputs: bool = True,
+                 output_root: Path | None = None) -> VerifyResult:
     """Check the chain in ``path``'s audit log, its signatures, and the outputs on disk.
 
     ``head``: a head hash kept elsewhere (printed by a run, in its report): the chain
-    must contain it, so a log cut back to an earlier point is caught.
+    must contain it, so a log cut back to an earlier point is caught. ``output_root``: the
+    output folder, when the state folder is not ``DST/.medanon`` (``run --state``).
     """
-    log, output_root = locate_log(path)
+    log, found_root = locate_log(path)
+    output_root = output_root or found_root
     entries, summary, problem = read_entries(log)
     if problem is None and public_key is not None:
         problem = _signature_problem(entries, public_key)
