@@ -114,5 +114,10 @@ def test_privacy_release_class_sizes_come_from_the_table(tmp_path: Path) -> None
     html = render_html(build_report_data(tmp_path, None, verified, title="t"))
     assert "2 equivalence classes over age, PatientSex" in html and "(k = 2)" in html
     assert "gcp_per_qi age" in html
+    from medanon.verify import VerifyOptions, verify_folder
+
+    checked = verify_folder(tmp_path, VerifyOptions(workers=1))
+    html = render_html(build_report_data(tmp_path, None, checked, title="t"))
+    assert "Re-checked by the independent checker" in html and "meets the run" in html
     absent = render_html(build_report_data(tmp_path / "none", None, verified, title="t"))
     assert "this output has no privacy release" in absent

@@ -23,6 +23,7 @@ from medanon.verify.census import Census
 from medanon.verify.findings import Finding, sort_key
 from medanon.verify.needles import ANY_PATIENT, Needle, NeedleIndex
 from medanon.verify.pool import run_parallel
+from medanon.verify.release import check_release
 from medanon.verify.scan import ScanContext, ScanResult, scan_output
 from medanon.verify.sources import SourceRecord, read_source
 from medanon.verify.walk import files_under
@@ -156,10 +157,14 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
         findings += accounting.findings
     validity_note, validity_findings = _validity(scans, sources, out, options)
     findings += validity_findings
+    privacy, privacy_findings = check_release(out)
+    findings += privacy_findings
     timings["total_seconds"] = time.monotonic() - started
     findings = sorted(set(findings), key=sort_key)
     summary = _summary(scans, sources, findings, accounting, options, timings, total_bytes,
                        validity_note)
+    if privacy is not None:
+        summary["privacy_release"] = privacy
     return VerifyResult(findings, census.to_rows(), summary)
 
 
