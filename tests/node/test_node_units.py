@@ -128,6 +128,8 @@ def test_a_changed_recipe_or_key_makes_waiting_outputs_stale(tmp_path: Path) -> 
         (outbox / "P" / "x.dcm").write_bytes(b"made with recipe a")
         assert ledger.due(10) == []
         assert ledger.due_to_send(10) == [("waiting", "P/x.dcm")]
+        assert ledger.next_due(to_send=False) is None  # nothing to de-identify: no spinning
+        assert ledger.next_due(to_send=True) == 0
         assert forget_stale_outputs(ledger, outbox, "recipe-a:key-a") == 0
         assert forget_stale_outputs(ledger, outbox, "recipe-b:key-a") == 1
         assert not (outbox / "P" / "x.dcm").exists()

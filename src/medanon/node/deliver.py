@@ -32,6 +32,7 @@ from medanon.runner.process import RunContext, process_file
 LOGGER = logging.getLogger("medanon.serve")
 BATCH = 32
 FIRST_BACKOFF = 0.5
+MIN_WAIT = 0.02
 #: Folder levels between an output file and the output root (patient/study/series).
 OUTPUT_DEPTH = 3
 
@@ -117,7 +118,7 @@ class Deliverer:
         while not self._stop.is_set():
             names = self._ledger.due(BATCH)
             if not names:
-                _wait(self._wake, self._ledger.next_due())
+                _wait(self._wake, self._ledger.next_due(to_send=False))
                 continue
             for name in names:
                 if self._stop.is_set():
@@ -137,7 +138,7 @@ class Deliverer:
             batch = self._claim()
             if not batch:
                 forwarder.close()  # nothing to send: no idle association kept
-                _wait(self._ready, self._ledger.next_due())
+                _wait(self._ready, self._ledger.next_due(to_send=True))
                 continue
             try:
                 self._forward(link, batch)
@@ -253,8 +254,11 @@ class Deliverer:
 
 
 def _wait(event: threading.Event, due: float | None) -> None:
-    """Sleep until ``event`` is set, the next retry is due, or a second has passed."""
-    delay = 1.0 if due is None else max(0.0, min(1.0, due - time.time()))
+    """Sleep until ``event`` is set, the next retry is due, or a second has passed.
+
+    At least a few milliseconds: what is due may be taken by another sending loop.
+    """
+    delay = 1.0 if due is None else max(MIN_WAIT, min(1.0, due - time.time()))
     event.wait(delay)
     event.clear()
 

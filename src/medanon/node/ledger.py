@@ -150,11 +150,16 @@ class Ledger:
             self._db.execute("UPDATE instances SET output = NULL WHERE name = ? AND state = ?",
                              (name, State.PENDING))
 
-    def next_due(self) -> float | None:
-        """When the earliest pending instance is due, or None when nothing is pending."""
+    def next_due(self, *, to_send: bool) -> float | None:
+        """When the next pending instance is due to be de-identified (or sent).
+
+        None when no instance waits for that.
+        """
+        ready = "IS NOT NULL" if to_send else "IS NULL"
         with self._lock:
-            row = self._db.execute("SELECT MIN(next_try) FROM instances WHERE state = ?",
-                                   (State.PENDING,)).fetchone()
+            row = self._db.execute(
+                f"SELECT MIN(next_try) FROM instances WHERE state = ? AND output {ready}",  # noqa: S608
+                (State.PENDING,)).fetchone()
         return None if row[0] is None else float(row[0])
 
     def finish(self, name: str, state: State, reason: str | None = None,
