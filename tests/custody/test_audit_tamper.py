@@ -176,3 +176,22 @@ def test_a_state_folder_elsewhere_is_verified_against_its_output(
     assert verify_audit(state, output_root=dst).intact
     cli = medanon("audit", "verify", state, "--output", dst)
     assert cli.returncode == 0, cli.stderr
+
+
+def test_a_stage_2_run_links_to_the_stage_1_log(tmp_path: Path, audited_copy: Path) -> None:
+    from medanon.custody.keys import SecretKey
+    from medanon.profile.recipe import default_recipe
+    from medanon.runner.run import RunOptions, run_folder
+
+    stage2 = tmp_path / "stage2"
+    run_folder(audited_copy, stage2, default_recipe(), SecretKey(b"2" * 32),
+               options=RunOptions(workers=1))
+    start = json.loads(_lines(stage2)[0])
+    assert start["source_audit_head"] == json.loads(_lines(audited_copy)[-1])["hash"]
+    assert verify_audit(stage2, source=audited_copy).intact
+    assert medanon("audit", "verify", stage2, "--source", audited_copy).returncode == 0
+    # The stage-1 log rewritten from the start (a new chain): the link no longer holds.
+    lines = _lines(audited_copy)
+    _write(audited_copy, lines[:-1])
+    problem = verify_audit(stage2, source=audited_copy).problem
+    assert problem is not None and problem.line == 1 and "stage-1" in problem.message

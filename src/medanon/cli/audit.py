@@ -33,6 +33,9 @@ def verify(
     output: Path | None = typer.Option(
         None, "--output", help="The output folder, when FOLDER is a state folder given to "
                                "'run --state' (default: the state folder's parent)."),
+    source: Path | None = typer.Option(
+        None, "--source", help="For a stage-2 run (its input was a medanon output): that "
+                               "input folder; its log is checked and linked too."),
 ) -> None:
     """Check the hash chain and every output's SHA-256 against the files on disk.
 
@@ -44,7 +47,8 @@ def verify(
         from medanon.custody.signing import load_public_key
 
         checker = load_public_key(public_key)
-    result = verify_audit(folder, public_key=checker, head=head, output_root=output)
+    result = verify_audit(folder, public_key=checker, head=head, output_root=output,
+                          source=source)
     if result.problem is not None:
         typer.echo(f"medanon: audit log NOT intact: {result.problem}", err=True)
         raise typer.Exit(1)

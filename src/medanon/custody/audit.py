@@ -133,12 +133,15 @@ def _count(summary: AuditSummary, entry: dict[str, Any]) -> None:
 
 def verify_audit(path: Path, *, public_key: SignatureChecker | None = None,
                  head: str | None = None, check_outputs: bool = True,
-                 output_root: Path | None = None) -> VerifyResult:
+                 output_root: Path | None = None, source: Path | None = None
+                 ) -> VerifyResult:
     """Check the chain in ``path``'s audit log, its signatures, and the outputs on disk.
 
     ``head``: a head hash kept elsewhere (printed by a run, in its report): the chain
     must contain it, so a log cut back to an earlier point is caught. ``output_root``: the
     output folder, when the state folder is not ``DST/.medanon`` (``run --state``).
+    ``source``: for a stage-2 run (its input was a medanon output), that input folder: its
+    own log is checked too, and must contain the head the stage-2 run recorded from it.
     """
     log, found_root = locate_log(path)
     output_root = output_root or found_root
@@ -148,10 +151,29 @@ def verify_audit(path: Path, *, public_key: SignatureChecker | None = None,
     if problem is None and head is not None and head not in {e["hash"] for e in entries}:
         problem = Problem(None, f"the head {head} is not in the log: it was cut back or "
                                 "replaced")
+    if problem is None and source is not None:
+        problem = _link_problem(entries, source)
     checked = 0
     if problem is None and check_outputs:
         problem, checked = _output_problem(entries, output_root)
     return VerifyResult(summary, problem, checked)
+
+
+def _link_problem(entries: list[dict[str, Any]], source: Path) -> Problem | None:
+    """The stage-1 log (in ``source``) is intact and holds every head this log recorded."""
+    linked = [e for e in entries if e["kind"] == "run-start" and e.get("source_audit_head")]
+    if not linked:
+        return Problem(None, "no session of this log recorded a stage-1 audit head")
+    stage1 = verify_audit(source, check_outputs=True)
+    if stage1.problem is not None:
+        return Problem(None, f"the stage-1 audit log in {source} is not intact: "
+                             f"{stage1.problem}")
+    hashes = {e["hash"] for e in read_entries(locate_log(source)[0])[0]}
+    for entry in linked:
+        if entry["source_audit_head"] not in hashes:
+            return Problem(entry["n"], "the stage-1 audit head this session recorded is not "
+                                       f"in the log of {source}")
+    return None
 
 
 def _signature_problem(entries: list[dict[str, Any]], checker: SignatureChecker
