@@ -21,7 +21,8 @@ from medanon.verify import VerifyResult
 
 FINDINGS_SHOWN = 500
 PROBLEMS_SHOWN = 500
-CENSUS_ATTRIBUTES_SHOWN = 2000
+CENSUS_ATTRIBUTES_SHOWN = 1000
+CENSUS_VALUES_SHOWN = 10  # per attribute (--json keeps more)
 
 
 def _outcomes(run: dict[str, Any] | None) -> dict[str, Any]:
@@ -60,7 +61,10 @@ def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyRes
     findings = [f.to_dict(show_values=False) for f in verified.findings[:FINDINGS_SHOWN]]
     by_category = summary.get("by_category", {})
     release = read_release(out)
-    census = verified.census[:CENSUS_ATTRIBUTES_SHOWN]
+    census = [{**row, "values": row["values"][:CENSUS_VALUES_SHOWN],
+               "values_hidden": row["values_hidden"] + max(0, len(row["values"])
+                                                           - CENSUS_VALUES_SHOWN)}
+              for row in verified.census[:CENSUS_ATTRIBUTES_SHOWN]]
     return {
         "title": title,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -76,6 +80,7 @@ def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyRes
         },
         "census": census,
         "census_total": len(verified.census),
+        "census_values_shown": CENSUS_VALUES_SHOWN,
         "census_flagged": sum(1 for row in verified.census if row["flags"]),
         "release": {
             "present": release.present, "note": release.note, "rows": release.rows,
