@@ -17,6 +17,7 @@ from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.transform import deidentify
 from medanon.dicom.write import build_file_meta
+from medanon.errors import ConfigurationError
 from medanon.profile.recipe import Recipe, default_recipe
 from medanon.profile.ruleset import build_ruleset
 from medanon.runner.run import RunOptions, RunResult, run_folder
@@ -38,6 +39,10 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
         When the dataset cannot be fully de-identified under the recipe (for example
         suspected burned-in text): it must not be shared.
     """
+    if recipe is not None and recipe.privacy is not None and not plan.closed:
+        raise ConfigurationError(
+            "the recipe has a [privacy] section, which plans over a whole collection: use "
+            "deidentify_folder (or pass the collection's plan)")
     ruleset = build_ruleset(recipe or default_recipe())
     meta = getattr(dataset, "file_meta", None)
     syntax = str(meta.get("TransferSyntaxUID", EXPLICIT_VR_LITTLE_ENDIAN)) if meta else (
@@ -56,6 +61,22 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
 
 
 def deidentify_folder(src: Path, dst: Path, key: SecretKey, recipe: Recipe | None = None, *,
-                      options: RunOptions | None = None) -> RunResult:
-    """De-identify every DICOM file under ``src`` into ``dst`` (see :func:`run_folder`)."""
-    return run_folder(Path(src), Path(dst), recipe or default_recipe(), key, options=options)
+                      options: RunOptions | None = None,
+                      clinical: Path | None = None, clinical_key: str = "PatientID"
+                      ) -> RunResult:
+    """De-identify every DICOM file under ``src`` into ``dst`` (see :func:`run_folder`).
+
+    A recipe with a ``[privacy]`` section runs both passes of
+    :func:`medanon.collection.run.run_private` (``clinical`` names the clinical table and
+    ``clinical_key`` its PatientID column) and writes ``dst/medanon-release/``.
+    """
+    chosen = recipe or default_recipe()
+    if chosen.privacy is not None:
+        from medanon.collection.run import ClinicalInput, run_private
+
+        table = ClinicalInput(Path(clinical), clinical_key) if clinical is not None else None
+        return run_private(Path(src), Path(dst), chosen, key, options=options,
+                           clinical=table).run
+    if clinical is not None:
+        raise ConfigurationError("a clinical table needs a recipe with a [privacy] section")
+    return run_folder(Path(src), Path(dst), chosen, key, options=options)

@@ -294,3 +294,21 @@ def test_a_restart_without_the_clinical_table_leaves_none_behind(
     run_private(cohort, dst, without, run_key, options=RunOptions(workers=1, restart=True))
     assert not (dst / "medanon-release" / "clinical.csv").exists()
     assert not (dst / "medanon-release" / "clinical.parquet").exists()
+
+
+def test_the_python_api_runs_both_passes_and_refuses_one_dataset(
+        cohort: Path, run_key: SecretKey, tmp_path: Path,
+        write_recipe: Callable[[str], Recipe]) -> None:
+    from medanon.api import deidentify_dataset, deidentify_folder
+    from medanon.errors import ConfigurationError
+
+    recipe = write_recipe(PRIVACY.format(represent="omit").replace("l = 2\n", "")
+                          .replace('sensitive = "clinical:diagnosis"\n', ""))
+    result = deidentify_folder(cohort, tmp_path / "api", run_key, recipe, options=ONE)
+    assert result.report.counts["written"] > 0
+    assert (tmp_path / "api" / "medanon-release" / "patients.csv").is_file()
+    with pytest.raises(ConfigurationError, match=r"\[privacy\] section"):
+        run_folder(cohort, tmp_path / "plain", recipe, run_key, options=ONE)
+    first = next(cohort.rglob("*.dcm"))
+    with pytest.raises(ConfigurationError, match="whole collection"):
+        deidentify_dataset(pydicom.dcmread(first), run_key, recipe)

@@ -159,6 +159,10 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         The output cannot be written; what was done is recorded, rerun to resume.
     """
     options = options or RunOptions()
+    if recipe.privacy is not None and not plan.closed:
+        raise ConfigurationError(
+            "the recipe has a [privacy] section: its plan is made from every header first "
+            "(medanon.collection.run.run_private, as medanon run does)")
     label = str(dst)
     src, dst = check_folders(src, dst)
     state_dir = options.state_dir or dst / STATE_DIR_NAME
