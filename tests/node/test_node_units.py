@@ -101,10 +101,13 @@ def test_recovery_adopts_queued_files_and_drops_finished_ones(tmp_path: Path) ->
         ledger.receive("kept")
         ledger.receive("done")
         ledger.finish("done", State.WRITTEN)
+        ledger.receive("moved")  # stopped between its move to quarantine and the record
+        queue.put("moved", b"\0" * 132)
+        queue.quarantine("moved")
         line = recover(queue, ledger)
-        assert line == "queue: 2 instances waiting from an earlier session (1 recovered " \
+        assert line == "queue: 3 instances waiting from an earlier session (1 recovered " \
                        "from the queue folder)"
-        assert sorted(queue.names()) == ["kept", "unrecorded"]
+        assert sorted(queue.names()) == ["kept", "moved", "unrecorded"]
         assert ledger.state_of("unrecorded") is State.PENDING
     finally:
         ledger.close()

@@ -95,3 +95,15 @@ class InstanceQueue:
         if source.exists():
             os.replace(source, self.quarantine_root / source.name)
             fsync_folder(self.quarantine_root)
+
+    def unquarantine(self, name: str) -> bool:
+        """Put back an instance moved to quarantine whose reason was never recorded.
+
+        That happens when the node stops between the move and the ledger's record; the
+        instance is de-identified again and quarantined again, this time with its reason.
+        """
+        source = self.quarantine_root / (name + SUFFIX)
+        if self.path_of(name).exists() or not source.exists():
+            return False
+        os.replace(source, self.path_of(name))
+        return True

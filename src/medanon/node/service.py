@@ -84,6 +84,8 @@ def recover(queue: InstanceQueue, ledger: Ledger) -> str:
         if ledger.state_of(name) in FINAL_STATES:
             queue.remove(name)  # its fate was recorded just before the stop
             finished += 1
+    for entry in ledger.entries([State.PENDING]):
+        queue.unquarantine(entry.name)
     ledger.retry_now()
     pending = ledger.counts()[State.PENDING]
     line = f"queue: {pending} instances waiting from an earlier session"
