@@ -33,12 +33,13 @@ def test_deidentify_dataset_returns_a_new_saveable_dataset(tmp_path: Path) -> No
     assert other.SOPInstanceUID != result.SOPInstanceUID
 
 
-def test_burned_in_dataset_is_refused(tmp_path: Path) -> None:
+def test_burned_in_dataset_is_refused_when_pixel_cleaning_is_off(tmp_path: Path) -> None:
     collection = generate_sample(tmp_path / "sample")
     withheld = next(e for e in collection.expected if e.kind.value == "burned-in")
     ds = pydicom.dcmread(collection.root / withheld.path)
+    recipe = medanon.parse_recipe('[pixels]\nocr = "off"\n')
     with pytest.raises(medanon.DeidentificationError, match="BurnedInAnnotation"):
-        medanon.deidentify_dataset(ds, medanon.generate_key())
+        medanon.deidentify_dataset(ds, medanon.generate_key(), recipe)
 
 
 def test_deidentify_folder_and_recipe_round_trip(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset, FileDataset
 
 from medanon.custody.keys import SecretKey
-from medanon.dicom.pixel_steps import clean_segments_in_dataset
+from medanon.dicom.pixel_steps import clean_pixels_in_dataset, clean_segments_in_dataset
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.transform import deidentify
@@ -50,9 +50,14 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
     with quiet_pydicom():
         # The transform decodes raw sequences and private blocks of the dataset it is
         # given; a copy keeps the caller's dataset exactly as it was.
-        result = deidentify(copy.deepcopy(dataset), ruleset, key, plan).dataset
-        # The same pixel step the folder runner applies to streamed pixel data.
-        clean_segments_in_dataset(result, syntax)
+        transformed = deidentify(copy.deepcopy(dataset), ruleset, key, plan)
+        result = transformed.dataset
+        # The same pixel steps the folder runner applies to streamed pixel data.
+        if transformed.pixel_plan is not None:
+            syntax = clean_pixels_in_dataset(result, syntax, transformed.pixel_plan
+                                             ).transfer_syntax
+        else:
+            clean_segments_in_dataset(result, syntax)
         if meta is not None and "SOPClassUID" in result and "SOPInstanceUID" in result:
             result.file_meta = build_file_meta(result, syntax)
     if isinstance(dataset, FileDataset):

@@ -59,8 +59,8 @@ def test_keygen_writes_owner_only_and_never_overwrites(key: Path) -> None:
 
 def test_run_exit_codes_and_summary(sample: Path, key: Path, tmp_path: Path) -> None:
     result = medanon("run", sample, tmp_path / "out", "--key", key)
-    assert result.returncode == 1  # the sample plants files that must be withheld
-    assert "37 written" in result.stdout and "report:" in result.stdout
+    assert result.returncode == 1  # the sample plants files that are not DICOM (failed)
+    assert "39 written" in result.stdout and "report:" in result.stdout
     clean = tmp_path / "clean"
     clean.mkdir()
     ct = next(p for p in (tmp_path / "out").rglob("*.dcm"))
@@ -103,7 +103,7 @@ def test_status_summarises_a_run(sample: Path, key: Path, tmp_path: Path) -> Non
     medanon("run", sample, tmp_path / "out", "--key", key, "-q")
     result = medanon("status", tmp_path / "out")
     assert result.returncode == 0
-    assert "finished" in result.stdout and "written    37" in result.stdout
+    assert "finished" in result.stdout and "written    39" in result.stdout
     assert_one_clear_error(medanon("status", tmp_path), "no medanon run")
 
 

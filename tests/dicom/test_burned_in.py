@@ -1,4 +1,4 @@
-"""Burned-in text: which files are withheld until their pixels are cleaned."""
+"""Burned-in text: which files are withheld when pixel cleaning is off (``ocr = "off"``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.dicom.builders import (
 )
 
 KEY = SecretKey(b"k" * 32)
+OCR_OFF = '[pixels]\nocr = "off"\n'
 
 
 def image(modality: str = "CT", sop_class: str = CT_IMAGE_STORAGE,
@@ -33,7 +34,7 @@ def image(modality: str = "CT", sop_class: str = CT_IMAGE_STORAGE,
 @pytest.mark.parametrize("modality", ["US", "SC", "XA", "OT", "ES", "DOC", "XC", "GM", "SM"])
 def test_risky_modality_without_flag_is_withheld(modality: str) -> None:
     with pytest.raises(DeidentificationError, match=modality):
-        transform(image(modality), ruleset(), KEY)
+        transform(image(modality), ruleset(extra=OCR_OFF), KEY)
 
 
 @pytest.mark.parametrize("sop_class", [SECONDARY_CAPTURE, US_IMAGE_STORAGE,
@@ -42,7 +43,7 @@ def test_risky_modality_without_flag_is_withheld(modality: str) -> None:
                                        "1.2.840.10008.5.1.4.1.1.77.1.4"])
 def test_risky_sop_class_without_flag_is_withheld(sop_class: str) -> None:
     with pytest.raises(DeidentificationError):
-        transform(image("CT", sop_class), ruleset(), KEY)
+        transform(image("CT", sop_class), ruleset(extra=OCR_OFF), KEY)
 
 
 def test_a_sop_class_is_matched_by_component_not_by_prefix() -> None:
@@ -52,11 +53,11 @@ def test_a_sop_class_is_matched_by_component_not_by_prefix() -> None:
 
 def test_flag_yes_is_withheld_even_on_ct() -> None:
     with pytest.raises(DeidentificationError, match="BurnedInAnnotation"):
-        transform(image("CT", flag="YES"), ruleset(), KEY)
+        transform(image("CT", flag="YES"), ruleset(extra=OCR_OFF), KEY)
 
 
 def test_flag_no_lets_a_risky_modality_through() -> None:
-    out = transform(image("US", US_IMAGE_STORAGE, flag="NO"), ruleset(), KEY).dataset
+    out = transform(image("US", US_IMAGE_STORAGE, flag="NO"), ruleset(extra=OCR_OFF), KEY).dataset
     assert out.BurnedInAnnotation == "NO"
 
 
@@ -73,7 +74,7 @@ def test_has_pixel_data_argument_overrides_detection() -> None:
 
     header = ct_dataset(modality="US", sop_class=US_IMAGE_STORAGE)
     with quiet_pydicom(), pytest.raises(DeidentificationError):
-        deidentify(header, ruleset(), KEY, has_pixel_data=True)
+        deidentify(header, ruleset(extra=OCR_OFF), KEY, has_pixel_data=True)
 
 
 def test_allow_unchecked_burned_in_lets_risky_files_through() -> None:
@@ -88,3 +89,14 @@ def test_encapsulated_documents_are_always_withheld() -> None:
     for rules in (ruleset(), ruleset(allow_burned_in=True)):
         with pytest.raises(DeidentificationError, match="encapsulated document"):
             transform(doc, rules, KEY)
+
+
+@pytest.mark.parametrize("flag", [None, "NO", "YES"])
+def test_by_default_a_risky_file_is_planned_for_ocr_whatever_its_flag(flag: str | None) -> None:
+    """Headers lie: with the default ``ocr = "likely"`` the pixels are searched, not withheld."""
+    plan = transform(image("US", US_IMAGE_STORAGE, flag=flag), ruleset(), KEY).pixel_plan
+    assert plan is not None and plan.search
+
+
+def test_by_default_ct_keeps_the_fast_path() -> None:
+    assert transform(image(), ruleset(), KEY).pixel_plan is None

@@ -80,7 +80,7 @@ def test_report_names_files_by_hash_only(sample_collection: SampleCollection, tm
     result = run_folder(sample_collection.root, dst, default_recipe(), load_key(key_file))
     text = result.report_path.read_text()
     report = json.loads(text)
-    assert len(report["problems"]) == 5
+    assert len(report["problems"]) == 3  # the excluded DICOMDIR and two non-DICOM files
     for problem in report["problems"]:
         assert re.fullmatch(r"[0-9a-f]{20}", problem["file"])
         assert problem["reason"]

@@ -33,7 +33,7 @@ def test_writes_and_summarises_without_planted_values(
     target = tmp_path / "demo"
     assert _run(monkeypatch, "sample", str(target), "--seed", "0") == 0
     out = capsys.readouterr().out
-    assert "65 patients, 91 studies and 96 series" in out and "writes 117 DICOM images" in out
+    assert "65 patients, 91 studies and 96 series" in out and "writes 119 DICOM images" in out
     assert len(out.strip().splitlines()) == 1
     assert not [v for v in sample.planted if v in out]
     written = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())

@@ -40,7 +40,7 @@ def test_files_on_disk_are_exactly_the_listed_ones(sample: SampleCollection) -> 
 def test_shape_and_expected_counts(sample: SampleCollection) -> None:
     assert (sample.patients, sample.studies, sample.series) == (65, 91, 96)
     counts = sample.counts
-    assert (counts.written, counts.withheld, counts.failed, counts.excluded) == (117, 2, 2, 1)
+    assert (counts.written, counts.withheld, counts.failed, counts.excluded) == (119, 0, 2, 1)
     assert sample.paths_of(FileKind.DICOMDIR) == ("DICOMDIR",)
     assert set(sample.paths_of(FileKind.NOT_DICOM)) == {
         "README.TXT", next(p for p in sample.files if p.endswith("REPORT.dcm"))}
@@ -274,5 +274,5 @@ def test_refuses_a_non_empty_or_non_folder_destination(tmp_path: Path) -> None:
 
 def test_summary_names_no_planted_value(sample: SampleCollection) -> None:
     text = sample.describe()
-    assert "117" in text and "withholds 2" in text
+    assert "writes 119" in text and "2 of them with text burned into the pixels" in text
     assert not [v for v in sample.planted if v in text]

@@ -3,7 +3,8 @@
 The folder runner streams pixel data from the source file and cleans JPEG segments on
 the way; a dataset handed over whole (the Python API, a dataset read without a pixel
 span, tomorrow a network node) carries its pixel data inside. Both must get the same
-cleaning, so the in-memory step lives here and not in one runner.
+cleaning, so the in-memory step lives here and not in one runner. Blanking burned-in
+text (:mod:`medanon.pixels`) decodes the pixels, so both doors call it here too.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 from pydicom.dataset import Dataset
 
 from medanon.dicom import jpeg_segments
+from medanon.errors import DeidentificationError
+from medanon.pixels.step import PixelPlan, PixelReport, clean_pixels
 
 PIXEL_DATA = 0x7FE00010
 EXTENDED_OFFSET_TABLE = (0x7FE00001, 0x7FE00002)
 ELEMENT_HEADER = bytes(12)  # a stand-in header: clean_encapsulated takes whole elements
 END_DELIMITER_LENGTH = 8
+IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 
 
 def clean_segments_in_dataset(dataset: Dataset, transfer_syntax: str) -> bool:
@@ -44,3 +48,28 @@ def drop_offset_tables(dataset: Dataset) -> None:
     for tag in EXTENDED_OFFSET_TABLE:
         if tag in dataset:
             del dataset[tag]
+
+
+def clean_pixels_in_dataset(dataset: Dataset, transfer_syntax: str, plan: PixelPlan,
+                            value: bytes | None = None) -> PixelReport:
+    """Run the pixel plan on ``dataset`` (an output being built, changed in place).
+
+    ``value`` is the source's Pixel Data value when the dataset was read without it (the
+    folder runner's streamed span); otherwise the dataset's own Pixel Data is used. The
+    returned report names the transfer syntax the cleaned pixels are now in. Raises
+    :class:`medanon.errors.DeidentificationError` when the pixels cannot be cleaned: the
+    caller must withhold the file.
+    """
+    if value is None:
+        if PIXEL_DATA not in dataset:
+            raise DeidentificationError("the pixel data must be cleaned but is missing")
+        value = bytes(dataset[PIXEL_DATA].value)
+    report = clean_pixels(dataset, value, transfer_syntax, plan)
+    drop_offset_tables(dataset)
+    return report
+
+
+def pixel_value(element: bytes, transfer_syntax: str, encapsulated: bool) -> bytes:
+    """The value of a whole encoded Pixel Data element (as a file holds it)."""
+    header = 8 if transfer_syntax == IMPLICIT_LITTLE else 12
+    return element[header:-END_DELIMITER_LENGTH] if encapsulated else element[header:]

@@ -54,6 +54,7 @@ from medanon.dicom.safety_net import (
 from medanon.dicom.sequences import decode_sequence
 from medanon.dicom.uids import remap_uid
 from medanon.errors import DeidentificationError
+from medanon.pixels.step import PixelPlan, plan_pixels
 from medanon.profile.model import Action, Mode, Option, Rule, Ruleset
 
 PATIENT_ID = 0x00100020
@@ -86,6 +87,9 @@ class Transformed:
     review: tuple[ReviewItem, ...]
     # One label ("(gggg,eeee) Keyword") per value the safety net cleaned; never a value.
     net_hits: tuple[str, ...] = ()
+    # What the pixel step must do (medanon.dicom.pixel_steps); None keeps the pixels as
+    # they are, copied without decoding.
+    pixel_plan: PixelPlan | None = None
 
 
 @dataclass
@@ -143,7 +147,10 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     """
     if has_pixel_data is None:
         has_pixel_data = any(t in dataset for t in (0x7FE00010, 0x7FE00008, 0x7FE00009))
-    reason = burned_in_reason(dataset, has_pixel_data)
+    # Pixels the pixel step will clean need not be withheld; the plan raises when they
+    # must be searched and no OCR engine is installed.
+    pixel_plan = plan_pixels(dataset, ruleset.pixels, has_pixel_data)
+    reason = burned_in_reason(dataset, has_pixel_data) if pixel_plan is None else None
     sop_class = peek_text(dataset, "SOPClassUID")
     if reason and (not ruleset.allow_unchecked_burned_in or is_encapsulated_document(sop_class)):
         raise DeidentificationError(reason)
@@ -178,7 +185,7 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     if plan.method:
         markers.add_method(out, plan.method)
     return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review),
-                       net_hits=tuple(net_hits))
+                       net_hits=tuple(net_hits), pixel_plan=pixel_plan)
 
 
 @lru_cache(maxsize=256)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from medanon.pixels.settings import DEFAULT_PIXELS, PixelSettings
+
 
 class Option(StrEnum):
     """The options of PS3.15 Table E.1-1, by the names the CLI and recipes use."""
@@ -98,6 +100,7 @@ class Ruleset:
     masks: tuple[MaskRule, ...] = ()
     private: Mapping[PrivateKey, Rule] = field(default_factory=dict)
     allow_unchecked_burned_in: bool = False
+    pixels: PixelSettings = DEFAULT_PIXELS
     # Answers already looked up: every file asks about the same few hundred tags, and an
     # unnamed tag would otherwise be tried against every mask each time.
     _answers: dict[int, Rule | None] = field(default_factory=dict, init=False, repr=False,

@@ -31,6 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 
 from medanon.errors import ConfigurationError, RecipeError
+from medanon.pixels.settings import (
+    DEFAULT_PIXELS,
+    PixelSettings,
+    PixelSettingsError,
+    pixel_settings,
+)
 from medanon.profile.model import Action, Mode, Option
 from medanon.profile.resolve import check_options
 
@@ -43,7 +49,7 @@ if TYPE_CHECKING:
 RECIPE_FORMAT = "medanon-recipe/1"
 DEFAULT_OPTIONS: tuple[Option, ...] = (Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,)
 TOP_LEVEL_KEYS = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
-                  "privacy")
+                  "pixels", "privacy")
 #: What a recipe may do to a private attribute: its VR is not known before the file is read.
 PRIVATE_ACTIONS = frozenset({Action.KEEP, Action.REMOVE, Action.EMPTY})
 #: Pixel Data, Float and Double Float Pixel Data: the image itself. The core streams it
@@ -279,13 +285,15 @@ class Recipe(_FrozenModel):
     """
 
     _fields = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
-               "source", "privacy")
+               "pixels", "source", "privacy")
 
     mode: Mode
     profile: Literal["basic"]
     options: tuple[Option, ...]
     allow_unchecked_burned_in: bool
     attributes: tuple[AttributeOverride, ...]
+    #: The ``[pixels]`` section: OCR, margin, fill and vendor region rules.
+    pixels: PixelSettings
     #: Where the recipe came from, for messages; not part of the canonical content.
     source: str
     #: The ``[privacy]`` section (collection-level k-anonymity), or None.
@@ -297,6 +305,7 @@ class Recipe(_FrozenModel):
             options: Iterable[Option | str] = DEFAULT_OPTIONS,
             allow_unchecked_burned_in: bool = False,
             attributes: Iterable[AttributeOverride | Mapping[str, Any]] = (),
+            pixels: PixelSettings | Mapping[str, Any] = DEFAULT_PIXELS,
             source: str = "<default>", privacy: PrivacySection | None = None,
         ) -> None:
             ...
@@ -310,8 +319,8 @@ class Recipe(_FrozenModel):
         cls._check_keywords(data)
         values: dict[str, Any] = {
             "mode": Mode.BLACKLIST, "profile": "basic", "options": DEFAULT_OPTIONS,
-            "allow_unchecked_burned_in": False, "attributes": (), "source": "<default>",
-            "privacy": None,
+            "allow_unchecked_burned_in": False, "attributes": (), "pixels": DEFAULT_PIXELS,
+            "source": "<default>", "privacy": None,
         }
         converters: dict[str, Callable[[Any], Any]] = {
             "mode": lambda value: _as_enum(Mode, ("mode",), value),
@@ -320,6 +329,7 @@ class Recipe(_FrozenModel):
             "allow_unchecked_burned_in": lambda value: _as_bool("allow_unchecked_burned_in",
                                                                 value),
             "attributes": _attributes,
+            "pixels": _pixels,
             "source": lambda value: _as_str("source", value),
             "privacy": _privacy,
         }
@@ -342,7 +352,8 @@ class Recipe(_FrozenModel):
         """The content that defines the recipe, as plain JSON-ready data (no source path).
 
         A recipe without a privacy section has no ``privacy`` key, so its fingerprint is
-        the one it had before privacy sections existed.
+        the one it had before privacy sections existed; so does the default
+        ``[pixels]`` section.
         """
         content: dict[str, Any] = {
             "format": RECIPE_FORMAT,
@@ -357,6 +368,8 @@ class Recipe(_FrozenModel):
         }
         if self.privacy is not None:
             content["privacy"] = self.privacy.canonical()
+        if self.pixels != DEFAULT_PIXELS:
+            content["pixels"] = self.pixels.canonical()
         return content
 
     def fingerprint(self) -> str:
@@ -374,6 +387,18 @@ def _privacy(value: object) -> PrivacySection | None:
         raise _Invalid({"type": "model_type", "loc": ("privacy",), "input": value,
                         "ctx": {"class_name": "PrivacySection"}})
     return value
+
+
+def _pixels(value: object) -> PixelSettings:
+    if isinstance(value, PixelSettings):
+        return value
+    if not isinstance(value, Mapping):
+        raise _Invalid({"type": "model_type", "loc": ("pixels",), "input": value,
+                        "ctx": {"class_name": "PixelSettings"}})
+    try:
+        return pixel_settings(value)
+    except PixelSettingsError as exc:
+        raise _Invalid(_value_error(("pixels", *exc.path), str(exc), value)) from None
 
 
 def _profile(value: object) -> Literal["basic"]:
@@ -461,6 +486,7 @@ class _Parser:
             options=options,
             allow_unchecked_burned_in=document.allow_unchecked_burned_in,
             attributes=attributes,
+            pixels=self._pixels(document.pixels),
             source=self.source,
             privacy=privacy,
         )
@@ -500,11 +526,22 @@ class _Parser:
             message = "options: expected a list of option names, e.g. [\"retain-uids\"]"
         elif key == "allow_unchecked_burned_in":
             message = "allow_unchecked_burned_in: expected true or false"
+        elif key == "pixels":
+            message = "pixels: expected a table, e.g. [pixels] ocr = \"likely\""
         elif key == "attributes":
             message = "attributes: expected a table, e.g. [attributes] PatientAge = \"keep\""
         else:
             message = f"{'.'.join(loc)}: {first['msg']}"
         return self.at(loc[:1], message)
+
+    def _pixels(self, section: dict[str, Any] | None) -> PixelSettings:
+        if section is None:
+            return DEFAULT_PIXELS
+        try:
+            return pixel_settings(section)
+        except PixelSettingsError as exc:
+            path = ("pixels", *(str(part) for part in exc.path if isinstance(part, str)))
+            raise self.at(path, str(exc)) from None
 
     def _options(self, names: list[str] | None) -> tuple[Option, ...]:
         if names is None:

@@ -26,3 +26,4 @@ class RecipeFile(BaseModel):
     options: list[StrictStr] | None = None
     allow_unchecked_burned_in: StrictBool = False
     attributes: dict[str, Any] = Field(default_factory=dict)
+    pixels: dict[str, Any] | None = None

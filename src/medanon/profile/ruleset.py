@@ -30,6 +30,7 @@ import hashlib
 import json
 from functools import cache
 
+from medanon.pixels.settings import DEFAULT_PIXELS
 from medanon.profile.model import Action, MaskRule, Mode, Option, PrivateKey, Rule, Ruleset
 from medanon.profile.recipe import Recipe
 from medanon.profile.resolve import check_options, resolve
@@ -109,6 +110,7 @@ def build_ruleset(recipe: Recipe) -> Ruleset:
         masks=(*recipe_masks, *table_masks),
         private=private,
         allow_unchecked_burned_in=recipe.allow_unchecked_burned_in,
+        pixels=recipe.pixels,
     )
 
 
@@ -129,5 +131,7 @@ def ruleset_fingerprint(ruleset: Ruleset) -> str:
         ),
         "allow_unchecked_burned_in": ruleset.allow_unchecked_burned_in,
     }
+    if ruleset.pixels != DEFAULT_PIXELS:  # the default leaves earlier fingerprints as they were
+        document["pixels"] = ruleset.pixels.canonical()
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

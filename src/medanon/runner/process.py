@@ -13,7 +13,12 @@ from pathlib import Path
 
 from medanon.custody.digests import action_counts, crosswalk_records, with_input_digest
 from medanon.dicom import jpeg_segments
-from medanon.dicom.pixel_steps import clean_segments_in_dataset, drop_offset_tables
+from medanon.dicom.pixel_steps import (
+    clean_pixels_in_dataset,
+    clean_segments_in_dataset,
+    drop_offset_tables,
+    pixel_value,
+)
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import SourceInstance, read_instance
 from medanon.dicom.transform import Transformed, deidentify
@@ -73,7 +78,12 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
     try:
         transformed = deidentify(instance.dataset, ctx.ruleset, ctx.key, ctx.plan,
                                  has_pixel_data=instance.has_pixel_data)
-        pixel_element = _cleaned_pixel_element(path, instance, transformed)
+        syntax, span = instance.transfer_syntax, instance.pixels
+        if transformed.pixel_plan is not None:
+            syntax = _clean_pixels(path, instance, transformed)
+            span, pixel_element = None, None  # the cleaned pixels are inside the dataset
+        else:
+            pixel_element = _cleaned_pixel_element(path, instance, transformed)
         relpath = output_relpath(transformed.patient_pseudonym, transformed.dataset)
     except InputError as exc:
         return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
@@ -86,9 +96,8 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                            f"could not be de-identified ({type(exc).__name__})", bytes_in=size)
     target = ctx.dst_root / relpath
     try:
-        temp = write_temporary(target, transformed.dataset, instance.transfer_syntax,
-                               source=path, span=instance.pixels, pixel_element=pixel_element,
-                               durable=ctx.durable)
+        temp = write_temporary(target, transformed.dataset, syntax, source=path, span=span,
+                               pixel_element=pixel_element, durable=ctx.durable)
     except InputError as exc:  # the source could not be read while its pixels were copied
         return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
     except DeidentificationError as exc:  # a value could not be encoded
@@ -104,6 +113,21 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                        actions=action_counts(transformed) if ctx.digests else (),
                        net_hits=transformed.net_hits,
                        sealed=crosswalk_records(ctx, instance.dataset, transformed))
+
+
+def _clean_pixels(path: Path, instance: SourceInstance, transformed: Transformed) -> str:
+    """Run the pixel plan on the output; returns the transfer syntax it is written in."""
+    assert transformed.pixel_plan is not None
+    value = None
+    span = instance.pixels
+    if span is not None:
+        with open(path, "rb") as handle:
+            handle.seek(span.start)
+            element = handle.read(span.end - span.start)
+        value = pixel_value(element, instance.transfer_syntax, span.encapsulated)
+    report = clean_pixels_in_dataset(transformed.dataset, instance.transfer_syntax,
+                                     transformed.pixel_plan, value)
+    return report.transfer_syntax
 
 
 def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed

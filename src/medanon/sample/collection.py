@@ -20,7 +20,10 @@ class FileKind(enum.StrEnum):
     IMAGE = "image"
     """A DICOM image: de-identified and written."""
     BURNED_IN = "burned-in"
-    """A DICOM image whose pixels may carry text: withheld for review, never written."""
+    """A DICOM image with text burned into its pixels: written with the text blanked.
+
+    (Withheld for review instead when pixel cleaning is off: ``[pixels] ocr = "off"``.)
+    """
     NOT_DICOM = "not-dicom"
     """Not a DICOM file (whatever its name): reported as failed, not written."""
     DICOMDIR = "dicomdir"
@@ -118,8 +121,8 @@ class SampleCollection:
     def counts(self) -> ExpectedCounts:
         """What a correct run does, in numbers."""
         return ExpectedCounts(
-            written=len(self.paths_of(FileKind.IMAGE)),
-            withheld=len(self.paths_of(FileKind.BURNED_IN)),
+            written=len(self.paths_of(FileKind.IMAGE)) + len(self.paths_of(FileKind.BURNED_IN)),
+            withheld=0,
             failed=len(self.paths_of(FileKind.NOT_DICOM)),
             excluded=len(self.paths_of(FileKind.DICOMDIR)),
         )
@@ -141,8 +144,8 @@ class SampleCollection:
             f"Sample collection (seed {self.seed}): {len(self.files)} files for "
             f"{self.patients} patients, {self.studies} studies and {self.series} series "
             f"({', '.join(modalities)}). A correct de-identification run writes "
-            f"{counts.written} DICOM images, withholds {counts.withheld} for pixel review "
-            f"(burned-in annotation declared YES or not declared), reports {counts.failed} "
+            f"{counts.written} DICOM images ({len(self.paths_of(FileKind.BURNED_IN))} of them with "
+            f"text burned into the pixels, blanked), reports {counts.failed} "
             f"files that are not DICOM as failed and excludes {counts.excluded} DICOMDIR. "
             f"{len(self.planted)} identifying values are planted in headers, sequences, "
             "private blocks, overlays, curves, free text, JPEG segments and file names."

@@ -1,0 +1,129 @@
+"""Measure burned-in text detection on generated images with known boxes.
+
+    PYTHONPATH=src python bench/pixels/run.py [--count N] [--engine rapid|tesseract] [--speed]
+
+Recall: the share of true text boxes whose every pixel is blanked (box plus margin of the
+default settings). False blanks: the share of pixels outside every true box grown by the
+margin that were blanked anyway (the margin is asked for, so it is not counted).
+Images per second per core: the whole pixel step (decode, render, detect, blank, encode)
+on a 640 x 480 ultrasound frame, one thread, per transfer syntax.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402
+
+from medanon.pixels import ocr_rapid, ocr_tesseract  # noqa: E402
+from medanon.pixels.blank import grow  # noqa: E402
+from medanon.pixels.render import to_rgb8  # noqa: E402
+from medanon.pixels.settings import DEFAULT_PIXELS  # noqa: E402
+
+ENGINES = {"rapid": ocr_rapid, "tesseract": ocr_tesseract}
+SYNTAXES = {"explicit little": "1.2.840.10008.1.2.1", "RLE": "1.2.840.10008.1.2.5",
+            "JPEG baseline": "1.2.840.10008.1.2.4.50", "JPEG-LS lossless": "1.2.840.10008.1.2.4.80",
+            "JPEG 2000 lossless": "1.2.840.10008.1.2.4.90"}
+
+
+def measure(engine: str, count: int, seed: int) -> dict[str, object]:
+    detect = ENGINES[engine].detect_text
+    margin = DEFAULT_PIXELS.margin
+    found = total = false = outside = 0
+    by_size: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    frames_seen = 0
+    for index in range(count):
+        kind = generate.KINDS[index % len(generate.KINDS)]
+        frames = 2 if index % 10 == 9 else 1
+        item = generate.sample(seed * 100_000 + index, kind=kind, frames=frames)
+        for number, frame in enumerate(item.frames):
+            frames_seen += 1
+            bits = 12 if frame.dtype == np.uint16 else 8
+            picture = to_rgb8(frame, item.photometric, bits, False,
+                              _palette(item) if item.kind == "palette" else None)
+            mask = np.zeros(frame.shape[:2], bool)
+            for box in detect(picture):
+                area = grow(box, margin, *frame.shape[:2])
+                if area:
+                    mask[area[1]:area[3], area[0]:area[2]] = True
+            truth = np.zeros_like(mask)
+            for box, label in zip(item.boxes[number], item.labels[number], strict=True):
+                ok = bool(mask[box[1]:box[3], box[0]:box[2]].all())
+                found += ok
+                total += 1
+                size = int(label["size"])  # type: ignore[call-overload]
+                group = "8-10" if size <= 10 else "12-16" if size <= 16 else "20-40"
+                by_size[group][0] += ok
+                by_size[group][1] += 1
+                by_kind[kind][0] += ok
+                by_kind[kind][1] += 1
+                area = grow(box, margin, *frame.shape[:2])
+                if area:
+                    truth[area[1]:area[3], area[0]:area[2]] = True
+            false += int((mask & ~truth).sum())
+            outside += int((~truth).sum())
+    return {"engine": engine, "images": count, "frames": frames_seen, "boxes": total,
+            "recall": found / total, "false": false / outside,
+            "by_size": {k: v[0] / v[1] for k, v in sorted(by_size.items())},
+            "by_kind": {k: v[0] / v[1] for k, v in sorted(by_kind.items())}}
+
+
+def _palette(item: generate.Sample):  # type: ignore[no-untyped-def]
+    return generate.dataset_of(item)
+
+
+def speed(repeats: int) -> dict[str, float]:
+    """Images per second of the whole pixel step on one 640 x 480 US frame, per syntax."""
+    from medanon.pixels.settings import Fill
+    from medanon.pixels.step import PixelPlan, clean_pixels
+
+    plan = PixelPlan((), True, DEFAULT_PIXELS.margin, Fill.BLACK)
+    results = {}
+    for name, syntax in SYNTAXES.items():
+        item = generate.sample(7, kind="rgb" if name == "JPEG baseline" else "mono8")
+        source = generate.dataset_of(item, syntax)
+        value = bytes(source.PixelData)
+        clean_pixels(source.copy(), value, syntax, plan)  # warm-up: load the model
+        start = time.perf_counter()
+        for number in range(repeats):
+            # A different frame each time: identical frames would share one OCR result.
+            out = source.copy()
+            out.Rows = source.Rows
+            clean_pixels(out, value, syntax, PixelPlan(((0, 0, 1 + number, 1),), True,
+                                                       DEFAULT_PIXELS.margin, Fill.BLACK))
+        results[name] = repeats / (time.perf_counter() - start)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="rapid")
+    parser.add_argument("--speed", action="store_true")
+    args = parser.parse_args()
+    result = measure(args.engine, args.count, args.seed)
+    print(f"engine {result['engine']}: {result['images']} images, {result['frames']} frames, "
+          f"{result['boxes']} text boxes")
+    print(f"  recall (boxes fully blanked) {result['recall']:.4f}")
+    for group, value in result["by_size"].items():  # type: ignore[attr-defined]
+        print(f"    {group} px: {value:.4f}")
+    for kind, value in result["by_kind"].items():  # type: ignore[attr-defined]
+        print(f"    {kind}: {value:.4f}")
+    print(f"  false blanks (share of non-text pixels) {result['false']:.4f}")
+    if args.speed:
+        for name, rate in speed(10).items():
+            print(f"  {name}: {rate:.2f} images/s/core (640x480, whole pixel step)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The OCR backend that gates burned-in text, and whether this machine can run it.
+
+Chosen by recall on the generator of bench/pixels (bench/RESULTS.md): the DB detector of
+rapidocr finds far more of the text than tesseract, which stays a benchmark comparison
+only (a weaker engine standing in would let text out). A file that must be searched when
+the engine is not installed is withheld (fail closed), never written unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from medanon.pixels import ocr_rapid
+from medanon.pixels.settings import Box
+
+BACKENDS: tuple[ModuleType, ...] = (ocr_rapid,)
+MISSING = ("burned-in text must be searched for but no OCR engine is installed "
+           "(pip install 'medanon[ocr]')")
+
+Detector = Callable[[NDArray[np.uint8]], list[Box]]
+
+
+def detector() -> Detector | None:
+    """The first available backend's work function, or None when it is not installed."""
+    for backend in BACKENDS:
+        if backend.is_available():
+            found: Detector = backend.detect_text
+            return found
+    return None

@@ -1,0 +1,132 @@
+"""OCR backend: the PP-OCR DB text detector shipped in the ``rapidocr`` wheel, run by onnxruntime.
+
+Detection is what the safety gate needs: a box must be found, not read. The detector's
+probability map is thresholded low (recall first), grown the way DB post-processing
+"unclips" its shrunk text kernels, and every connected region becomes a box. The model
+file is read from the installed ``rapidocr`` package; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from medanon.pixels.settings import Box
+from medanon.pixels.tighten import tighten
+
+DEPENDENCIES = {"onnxruntime": (1, 16), "rapidocr": (1, 4), "cv2": (4, 5)}
+MODEL_NAMES = ("PP-OCRv6_det_small.onnx", "PP-OCRv5_det_mobile.onnx", "ch_PP-OCRv4_det_infer.onnx")
+#: The probabilities a text kernel is cut at: the first (PP-OCR's default is 0.3) for
+#: recall, the higher ones only to split a blob taller than a line into its lines.
+LEVELS = (0.3, 0.6, 0.8, 0.9, 0.95)
+#: A kernel's mean probability must reach this (PP-OCR's box threshold is 0.5-0.6).
+MIN_SCORE = 0.5
+#: Kernels shorter than this on both sides are dots of texture, not characters.
+MIN_KERNEL = 5
+#: The tallest text line searched for, in image pixels (40 px type is about 30 px tall).
+MAX_LINE_HEIGHT = 64
+#: DB's unclip ratio: the detector marks a shrunk kernel of each line.
+UNCLIP = 2.0
+#: Images are scaled so their shorter side is at least this (small text gets bigger).
+MIN_SIDE = 480
+MAX_SIDE = 2400
+
+
+def model_path() -> Path | None:
+    """The detection model inside the installed rapidocr package, or None."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for root in spec.submodule_search_locations:
+        for name in MODEL_NAMES:
+            candidate = Path(root) / "models" / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def is_available() -> bool:
+    """True when onnxruntime and OpenCV import and the model file is installed."""
+    if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("cv2") is None:
+        return False
+    return model_path() is not None
+
+
+@lru_cache(maxsize=1)
+def _session() -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1  # one worker per core: the runner parallelises files
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(model_path()), options,
+                                        providers=["CPUExecutionProvider"])
+
+
+def _scale(rows: int, columns: int) -> tuple[int, int]:
+    factor = max(1.0, MIN_SIDE / min(rows, columns))
+    factor = min(factor, MAX_SIDE / max(rows, columns))
+    return (max(32, int(round(rows * factor / 32)) * 32),
+            max(32, int(round(columns * factor / 32)) * 32))
+
+
+def detect_text(image: NDArray[np.uint8]) -> list[Box]:
+    """Boxes (x0, y0, x1, y1) around text in an 8-bit RGB image (rows × columns × 3)."""
+    import cv2
+
+    rows, columns = image.shape[:2]
+    height, width = _scale(rows, columns)
+    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    tensor = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+    session = _session()
+    probability = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
+    factor = height / rows
+    kernels = _line_kernels(probability, np.ones(probability.shape, bool), 0,
+                            MAX_LINE_HEIGHT * factor)
+    sy, sx = rows / height, columns / width
+    grey = image.max(axis=-1)  # yellow and green text stand out as much as white
+    boxes: list[Box] = []
+    for x, y, w, h in kernels:
+        grow = w * h * UNCLIP / (2 * (w + h))
+        box = (max(0, int((x - grow) * sx)), max(0, int((y - grow) * sy)),
+               min(columns, int(np.ceil((x + w + grow) * sx))),
+               min(rows, int(np.ceil((y + h + grow) * sy))))
+        boxes.append(tighten(grey, box))
+    return boxes
+
+
+def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], level: int,
+                  max_height: float) -> list[tuple[int, int, int, int]]:
+    """Text-line kernels (x, y, w, h) of ``region``, splitting blobs taller than a line.
+
+    Speckle (ultrasound) can score as text over whole areas; a real line is short, so a
+    blob taller than ``max_height`` is thresholded again, higher, until its lines come
+    apart, and dropped as texture when even the top threshold leaves it a blob.
+    """
+    import cv2
+
+    mask = ((probability > LEVELS[level]) & region).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return []
+    sizes = np.bincount(labels.ravel(), minlength=count)
+    sums = np.bincount(labels.ravel(), weights=probability.ravel(), minlength=count)
+    kernels: list[tuple[int, int, int, int]] = []
+    for index in range(1, count):
+        x, y, w, h, _area = (int(v) for v in stats[index])
+        if sums[index] / sizes[index] < MIN_SCORE or max(w, h) < MIN_KERNEL:
+            continue
+        if h <= max_height:
+            kernels.append((x, y, w, h))
+        elif level + 1 < len(LEVELS):
+            window = (slice(y, y + h), slice(x, x + w))
+            inner = _line_kernels(probability[window], labels[window] == index,
+                                               level + 1, max_height)
+            kernels.extend((x + kx, y + ky, kw, kh) for kx, ky, kw, kh in inner)
+    return kernels

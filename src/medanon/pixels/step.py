@@ -1,0 +1,130 @@
+"""The pixel step of one instance: plan from the header, then clean the decoded frames.
+
+``plan_pixels`` reads only the header, so the transform can decide early whether a file
+will be cleaned (and so need not be withheld) and files with nothing to do keep the fast
+path: their pixel bytes are copied, never decoded. ``clean_pixels`` does the work on an
+output dataset that holds its pixel data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from medanon.dicom.burned_in import is_encapsulated_document
+from medanon.dicom.peek import peek_text
+from medanon.errors import DeidentificationError
+from medanon.pixels import codec, ocr
+from medanon.pixels.blank import blank_boxes
+from medanon.pixels.likely import is_likely
+from medanon.pixels.regions import region_boxes
+from medanon.pixels.render import to_rgb8
+from medanon.pixels.settings import Box, Fill, OcrMode, PixelSettings
+
+CLEAN_PIXEL_DATA_CODE = ("113101", "Clean Pixel Data Option")
+
+
+@dataclass(frozen=True)
+class PixelPlan:
+    """What the pixel step will do to one file: fixed boxes, and whether OCR searches it."""
+
+    boxes: tuple[Box, ...]
+    search: bool
+    margin: int
+    fill: Fill
+
+
+@dataclass(frozen=True)
+class PixelReport:
+    """What the pixel step did: boxes blanked and frames searched, never what they showed."""
+
+    boxes_blanked: int
+    frames_searched: int
+    transfer_syntax: str
+
+
+def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool
+                ) -> PixelPlan | None:
+    """The pixel plan for a header, or None when its pixels are left untouched.
+
+    Raises :class:`DeidentificationError` when the file must be searched and no OCR
+    engine is installed.
+    """
+    if not has_pixel_data or is_encapsulated_document(peek_text(dataset, "SOPClassUID")):
+        return None
+    boxes = region_boxes(dataset, settings.regions)
+    search = settings.ocr is OcrMode.ALL or (settings.ocr is OcrMode.LIKELY
+                                             and is_likely(dataset))
+    if not boxes and not search:
+        return None
+    if search and ocr.detector() is None:
+        raise DeidentificationError(ocr.MISSING)
+    return PixelPlan(boxes, search, settings.margin, settings.fill)
+
+
+def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> PixelReport:
+    """Blank the plan's boxes and the text OCR finds in every frame of ``out``.
+
+    ``value`` is the source's Pixel Data value; ``out`` (the output being built) gets
+    the cleaned Pixel Data, BurnedInAnnotation NO and the Clean Pixel Data code. Raises
+    :class:`DeidentificationError` when the pixels cannot be decoded or re-encoded.
+    """
+    frames = codec.decode(out, value, syntax)
+    fill = _fill_value(frames, plan.fill)
+    found: dict[bytes, list[Box]] = {}
+    detect = ocr.detector() if plan.search else None
+    if plan.search and detect is None:
+        raise DeidentificationError(ocr.MISSING)
+    blanked = searched = 0
+    for frame in frames.array:
+        boxes = list(plan.boxes)
+        if detect is not None:
+            digest = hashlib.sha256(frame.tobytes()).digest()
+            if digest not in found:
+                picture = to_rgb8(frame, frames.photometric, frames.bits_stored, frames.signed,
+                                  out if frames.photometric == "PALETTE COLOR" else None)
+                found[digest] = detect(picture)
+            boxes.extend(found[digest])
+            searched += 1
+        blanked += blank_boxes(frame, tuple(boxes), plan.margin, fill)
+    written = codec.encode(out, frames, syntax)
+    out.BurnedInAnnotation = "NO"
+    add_clean_pixel_code(out)
+    return PixelReport(blanked, searched, written)
+
+
+def _fill_value(frames: codec.Frames, fill: Fill) -> NDArray[np.generic] | int:
+    """What shows as black (or the minimum) in the frames' own terms."""
+    array = frames.array
+    if fill is Fill.MIN:
+        lowest: NDArray[np.generic] = array.reshape(-1, array.shape[-1]).min(axis=0)
+        return lowest
+    if frames.photometric == "MONOCHROME1":
+        return (1 << frames.bits_stored) - 1
+    if frames.photometric.startswith("YBR") and array.shape[-1] == 3:
+        middle = 1 << (array.dtype.itemsize * 8 - 1)
+        return np.array([0, middle, middle], dtype=array.dtype)
+    if frames.photometric == "PALETTE COLOR":
+        return int(array.reshape(-1).min())
+    if frames.signed and array.shape[-1] == 1:
+        # The most negative stored value, in the stored (unsigned) bit pattern.
+        return 1 << (frames.bits_stored - 1) if frames.base is not None else -(
+            1 << (frames.bits_stored - 1))
+    return 0
+
+
+def add_clean_pixel_code(out: Dataset) -> None:
+    """Add CID 7050 Clean Pixel Data to DeidentificationMethodCodeSequence (once)."""
+    codes = list(out.get("DeidentificationMethodCodeSequence") or [])
+    if any(str(item.get("CodeValue", "")) == CLEAN_PIXEL_DATA_CODE[0] for item in codes):
+        return
+    item = Dataset()
+    item.CodeValue, item.CodeMeaning = CLEAN_PIXEL_DATA_CODE
+    item.CodingSchemeDesignator = "DCM"
+    codes.append(item)
+    out.DeidentificationMethodCodeSequence = Sequence(codes)
