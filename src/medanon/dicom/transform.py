@@ -149,7 +149,8 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         has_pixel_data = any(t in dataset for t in (0x7FE00010, 0x7FE00008, 0x7FE00009))
     # Pixels the pixel step will clean need not be withheld; the plan raises when they
     # must be searched and no OCR engine is installed.
-    pixel_plan = plan_pixels(dataset, ruleset.pixels, has_pixel_data)
+    pixel_plan = plan_pixels(dataset, ruleset.pixels, has_pixel_data,
+                             clean_graphics=Option.CLEAN_GRAPHICS in ruleset.options)
     reason = burned_in_reason(dataset, has_pixel_data) if pixel_plan is None else None
     sop_class = peek_text(dataset, "SOPClassUID")
     if reason and (not ruleset.allow_unchecked_burned_in or is_encapsulated_document(sop_class)):

@@ -39,6 +39,8 @@ LOSSY_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
                             "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91"})
 #: Where an input whose own syntax has no encoder goes: lossless, widely read.
 LOSSLESS_CHOICE = JPEG_LS_LOSSLESS
+#: Decoder plugins in the order they are tried (the rest follow by name).
+PLUGIN_ORDER = ("pylibjpeg", "pyjpegls", "gdcm", "pillow")
 #: The pixel module attributes a decoder or encoder reads.
 PIXEL_MODULE = ("SamplesPerPixel", "PhotometricInterpretation", "PlanarConfiguration", "Rows",
                 "Columns", "NumberOfFrames", "BitsAllocated", "BitsStored", "HighBit",
@@ -150,14 +152,21 @@ def _encapsulated(dataset: Dataset, value: bytes, syntax: str) -> Frames:
         raise DeidentificationError(f"the pixel data cannot be cleaned: no decoder installed "
                                     f"for transfer syntax {syntax} (pip install medanon[jpeg])")
     work = _work_dataset(dataset, value, syntax)
-    try:
-        # A lossy input changes syntax: it is written as RGB, which every IOD accepts
-        # with every syntax (YBR_FULL is refused by some, e.g. US with PlanarConfiguration 0).
-        options = _TO_RGB if syntax in LOSSY_SYNTAXES else _KEEP_COLOUR_SPACE
-        array, meta = decoder.as_array(work, **options)
-    except Exception as exc:  # noqa: BLE001 - any codec failure means: cannot be searched
-        raise DeidentificationError(f"the pixel data cannot be decoded ({type(exc).__name__})"
-                                    ) from None
+    # A lossy input changes syntax: it is written as RGB, which every IOD accepts with
+    # every syntax (YBR_FULL is refused by some, e.g. US with PlanarConfiguration 0).
+    options = _TO_RGB if syntax in LOSSY_SYNTAXES else _KEEP_COLOUR_SPACE
+    # Plugins tried in a fixed order: two JPEG decoders may differ by one in a value,
+    # and every worker of a run must write the same bytes.
+    plugins = sorted(decoder.available_plugins, key=_plugin_rank)
+    failure = "no plugin"
+    for plugin in plugins:
+        try:
+            array, meta = decoder.as_array(work, decoding_plugin=plugin, **options)
+            break
+        except Exception as exc:  # noqa: BLE001 - any codec failure: try the next one
+            failure = type(exc).__name__
+    else:
+        raise DeidentificationError(f"the pixel data cannot be decoded ({failure})")
     samples = _number(dataset, "SamplesPerPixel", 1)
     frames = _number(dataset, "NumberOfFrames", 1) or 1
     array = np.ascontiguousarray(array).reshape(frames, array.shape[-3 if samples > 1 else -2],
@@ -168,6 +177,10 @@ def _encapsulated(dataset: Dataset, value: bytes, syntax: str) -> Frames:
     return Frames(array, photometric,
                   int(meta.get("bits_stored", _number(dataset, "BitsStored"))),
                   int(meta.get("pixel_representation", 0)) == 1)
+
+
+def _plugin_rank(name: str) -> tuple[int, str]:
+    return (PLUGIN_ORDER.index(name) if name in PLUGIN_ORDER else len(PLUGIN_ORDER), name)
 
 
 def output_syntax(syntax: str) -> str:

@@ -23,7 +23,7 @@ DEPENDENCIES = {"onnxruntime": (1, 16), "rapidocr": (1, 4), "cv2": (4, 5)}
 MODEL_NAMES = ("PP-OCRv6_det_small.onnx", "PP-OCRv5_det_mobile.onnx", "ch_PP-OCRv4_det_infer.onnx")
 #: The probabilities a text kernel is cut at: the first (PP-OCR's default is 0.3) for
 #: recall, the higher ones only to split a blob taller than a line into its lines.
-LEVELS = (0.3, 0.6, 0.8, 0.9, 0.95)
+LEVELS = (0.3, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 #: A kernel's mean probability must reach this (PP-OCR's box threshold is 0.5-0.6).
 MIN_SCORE = 0.5
 #: Kernels shorter than this on both sides are dots of texture, not characters.

@@ -1,8 +1,11 @@
 """Turn one frame into the 8-bit RGB picture a text detector reads.
 
 Burned-in text is drawn for a display: the photometric interpretation is applied first
-(palette lookup, YBR to RGB, MONOCHROME1 inverted), then a monochrome image is windowed
-so that its brightest pixels (where overlay text lives) reach white whatever the bit depth.
+(palette lookup, YBR to RGB, MONOCHROME1 inverted), then a monochrome image deeper than
+8 bits is scaled from its minimum to its maximum, so the brightest pixels (where overlay
+text lives) reach white whatever the bit depth. (A window that clips the top few percent
+was tried: on a dark image with a dark text backing it turned the backing white and hid
+the text in it.)
 """
 
 from __future__ import annotations
@@ -10,9 +13,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
-
-#: The share of brightest pixels mapped to white: text is rarely more than this.
-WHITE_SHARE = 0.5
 
 
 def stored_values(frame: NDArray[np.generic], bits_stored: int, signed: bool
@@ -44,12 +44,13 @@ def to_rgb8(frame: NDArray[np.generic], photometric: str, bits_stored: int, sign
             return (frame.astype(np.float64) * (255 / peak)).astype(np.uint8)
         return np.ascontiguousarray(frame)
     values = stored_values(frame[..., 0], bits_stored, signed)
-    low = int(values.min())
-    high = int(np.percentile(values, 100 - WHITE_SHARE))
-    if high <= low:
-        high = int(values.max())
-    span = max(1, high - low)
-    grey = np.clip((values - low) * (255.0 / span), 0, 255).astype(np.uint8)
+    if bits_stored <= 8 and not signed:
+        grey = values.astype(np.uint8)  # shown as stored: the text's own contrast
+    else:
+        # Deeper images: the full range onto 0-255. Overlay text is drawn at or near the
+        # top of the range, so it stays the brightest thing in the picture.
+        low, high = int(values.min()), int(values.max())
+        grey = ((values - low) * (255.0 / max(1, high - low))).astype(np.uint8)
     if photometric == "MONOCHROME1":
         grey = 255 - grey
     return np.repeat(grey[..., None], 3, axis=-1)

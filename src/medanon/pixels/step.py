@@ -21,6 +21,12 @@ from medanon.dicom.peek import peek_text
 from medanon.errors import DeidentificationError
 from medanon.pixels import codec, ocr
 from medanon.pixels.blank import blank_boxes
+from medanon.pixels.graphics import (
+    clean_overlay_planes,
+    drop_groups,
+    embedded_overlays,
+    overlay_planes,
+)
 from medanon.pixels.likely import is_likely
 from medanon.pixels.regions import region_boxes
 from medanon.pixels.render import to_rgb8
@@ -37,6 +43,15 @@ class PixelPlan:
     search: bool
     margin: int
     fill: Fill
+    # Clean Graphics: overlay planes (60xx,3000) searched for text and blanked.
+    overlays: bool = False
+    # Overlay groups kept in unused Pixel Data bits: those bits are cleared.
+    clear_bits: tuple[int, ...] = ()
+
+    @property
+    def touches_image(self) -> bool:
+        """True when the image itself is decoded (not only its overlay planes)."""
+        return bool(self.boxes or self.search or self.clear_bits)
 
 
 @dataclass(frozen=True)
@@ -48,23 +63,27 @@ class PixelReport:
     transfer_syntax: str
 
 
-def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool
-                ) -> PixelPlan | None:
+def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool,
+                clean_graphics: bool = False) -> PixelPlan | None:
     """The pixel plan for a header, or None when its pixels are left untouched.
 
-    Raises :class:`DeidentificationError` when the file must be searched and no OCR
-    engine is installed.
+    ``clean_graphics`` is the Clean Graphics option: overlay planes are kept, so they are
+    searched for text too. Raises :class:`DeidentificationError` when the file must be
+    searched and no OCR engine is installed.
     """
     if not has_pixel_data or is_encapsulated_document(peek_text(dataset, "SOPClassUID")):
         return None
     boxes = region_boxes(dataset, settings.regions)
     search = settings.ocr is OcrMode.ALL or (settings.ocr is OcrMode.LIKELY
                                              and is_likely(dataset))
-    if not boxes and not search:
+    overlays = clean_graphics and settings.ocr is not OcrMode.OFF and bool(
+        overlay_planes(dataset))
+    clear_bits = embedded_overlays(dataset)
+    if not boxes and not search and not overlays and not clear_bits:
         return None
-    if search and ocr.detector() is None:
+    if (search or overlays) and ocr.detector() is None:
         raise DeidentificationError(ocr.MISSING)
-    return PixelPlan(boxes, search, settings.margin, settings.fill)
+    return PixelPlan(boxes, search, settings.margin, settings.fill, overlays, clear_bits)
 
 
 def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> PixelReport:
@@ -74,12 +93,36 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> Pi
     the cleaned Pixel Data, BurnedInAnnotation NO and the Clean Pixel Data code. Raises
     :class:`DeidentificationError` when the pixels cannot be decoded or re-encoded.
     """
+    detect = ocr.detector() if plan.search or plan.overlays else None
+    if (plan.search or plan.overlays) and detect is None:
+        raise DeidentificationError(ocr.MISSING)
+    blanked = searched = 0
+    written = syntax
+    if plan.touches_image:
+        blanked, searched, written = _clean_image(out, value, syntax, plan, detect)
+    else:
+        _keep_pixels(out, value, syntax)
+    if plan.overlays and detect is not None:
+        blanked += clean_overlay_planes(out, detect, plan.margin)
+    if plan.boxes or plan.search:
+        out.BurnedInAnnotation = "NO"
+        add_clean_pixel_code(out)
+    return PixelReport(blanked, searched, written)
+
+
+def _keep_pixels(out: Dataset, value: bytes, syntax: str) -> None:
+    """Only the overlays change: the Pixel Data goes back as it came, not decoded."""
+    out.PixelData = value
+    native = syntax in codec.NATIVE_SYNTAXES
+    out["PixelData"].VR = "OW" if native and peek_text(out, "BitsAllocated") != "8" else "OB"
+    out["PixelData"].is_undefined_length = not native
+
+
+def _clean_image(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
+                 detect: ocr.Detector | None) -> tuple[int, int, str]:
     frames = codec.decode(out, value, syntax)
     fill = _fill_value(frames, plan.fill)
     found: dict[bytes, list[Box]] = {}
-    detect = ocr.detector() if plan.search else None
-    if plan.search and detect is None:
-        raise DeidentificationError(ocr.MISSING)
     blanked = searched = 0
     for frame in frames.array:
         boxes = list(plan.boxes)
@@ -92,10 +135,12 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> Pi
             boxes.extend(found[digest])
             searched += 1
         blanked += blank_boxes(frame, tuple(boxes), plan.margin, fill)
+    if plan.clear_bits and frames.base is not None:
+        # Native pixels keep their bits above BitsStored: overlays live there. Cleared.
+        np.bitwise_and(frames.base, (1 << frames.bits_stored) - 1, out=frames.base)
     written = codec.encode(out, frames, syntax)
-    out.BurnedInAnnotation = "NO"
-    add_clean_pixel_code(out)
-    return PixelReport(blanked, searched, written)
+    drop_groups(out, plan.clear_bits)
+    return blanked, searched, written
 
 
 def _fill_value(frames: codec.Frames, fill: Fill) -> NDArray[np.generic] | int:
