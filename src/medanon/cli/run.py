@@ -261,7 +261,7 @@ def register(app: typer.Typer) -> None:
                                                  "preamble and file meta (old archives)."),
         clinical: Path | None = typer.Option(None, "--clinical",
                                              help="Clinical table (CSV or Parquet) joined by "
-                                                  "patient, for a recipe's [privacy] section."),
+                                                  "patient, for a recipe's privacy section."),
         clinical_key: str = typer.Option("PatientID", "--clinical-key",
                                          help="Column of --clinical holding the original "
                                               "PatientID."),
