@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -35,7 +35,7 @@ from medanon.profile.structural import structural_tags
 from medanon.profile.table import entry_for_tag
 
 # What the rules do to a value that makes it worth looking for elsewhere.
-_HIDING_ACTIONS = frozenset({Action.REMOVE, Action.EMPTY, Action.DUMMY, Action.PSEUDONYM,
+HIDING_ACTIONS = frozenset({Action.REMOVE, Action.EMPTY, Action.DUMMY, Action.PSEUDONYM,
                              Action.HASH, Action.CLEAN})
 _VALUE_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC"})
 _SEARCHED_VRS = frozenset({"SH", "LO", "ST", "LT", "UT", "UC", "UN"})
@@ -120,14 +120,14 @@ def collect_values(dataset: Dataset, ruleset: Ruleset) -> frozenset[str]:
     have no transform to ride on, such as a scan of the whole collection.
     """
     found: list[str] = []
-    _collect(dataset, ruleset, ruleset.exact_tags_with(_HIDING_ACTIONS), found)
+    _collect(dataset, ruleset, ruleset.exact_tags_with(HIDING_ACTIONS), found)
     return frozenset(found)
 
 
 def collect_sequence(dataset: Dataset, raw: DataElement | RawDataElement, ruleset: Ruleset,
                      found: list[str]) -> None:
     """Add the identifying values inside the items of sequence ``raw`` to ``found``."""
-    hidden = ruleset.exact_tags_with(_HIDING_ACTIONS)
+    hidden = ruleset.exact_tags_with(HIDING_ACTIONS)
     decoded = decode_sequence(raw, dataset) if isinstance(raw, RawDataElement) else None
     for item in (decoded or dataset[raw.tag]).value or ():
         _collect(item, ruleset, hidden, found)
@@ -149,16 +149,12 @@ def _collect(dataset: Dataset, ruleset: Ruleset, hidden: frozenset[int], found: 
             if private is None:
                 private = private_rules(dataset, ruleset)
             rule = private.get(tag)
-            if rule is None or rule.action in _HIDING_ACTIONS:
+            if rule is None or rule.action in HIDING_ACTIONS:
                 found.extend(element_values(dataset, raw, tag))
 
 
-def hides(action: Action) -> bool:
-    """Whether a rule with ``action`` makes its element's value worth searching for."""
-    return action in _HIDING_ACTIONS
-
-
-def element_values(dataset: Dataset, raw: DataElement | RawDataElement, tag: int) -> list[str]:
+def element_values(dataset: Dataset, raw: DataElement | RawDataElement, tag: int
+                   ) -> Sequence[str]:
     """The values of one element that the rules hide, when it is of an identifying kind.
 
     Person names (with each name component), identifiers, issuers, addresses, phone
@@ -168,35 +164,39 @@ def element_values(dataset: Dataset, raw: DataElement | RawDataElement, tag: int
     vr = raw.VR or _vr_of(raw)
     if tag == _BIRTH_DATE:
         if vr != "DA":
-            return []
+            return ()
     elif vr not in _VALUE_VRS or (vr != "PN" and (tag >> 16 & 1 or not _identifying_kind(tag))):
-        return []
+        return ()
+    data = raw.value
+    if isinstance(raw, RawDataElement) and isinstance(data, bytes) and data.isascii():
+        # Read off the raw bytes (``dataset[tag]`` would decode the element and cost the
+        # transform its fast path); the files of a patient repeat the same bytes.
+        return _ascii_values(tag == _BIRTH_DATE, vr == "PN", data)
+    value = dataset[raw.tag].value
+    items = list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
+    return _spellings(tag == _BIRTH_DATE, vr == "PN",
+                      [str(v) for v in items if v is not None and not isinstance(v, bytes)])
+
+
+@lru_cache(maxsize=4096)
+def _ascii_values(birth_date: bool, person_name: bool, data: bytes) -> tuple[str, ...]:
+    return _spellings(birth_date, person_name,
+                      [part.rstrip("\x00 ") for part in data.decode("ascii").split("\\")])
+
+
+def _spellings(birth_date: bool, person_name: bool, texts: list[str]) -> tuple[str, ...]:
+    """Each value as it is searched for: a date in every spelling, a name and its parts."""
     found: list[str] = []
-    for item in _stored_values(dataset, raw):
-        if item is None or isinstance(item, bytes):
-            continue
-        text = str(item).strip()
-        if tag == _BIRTH_DATE:
+    for item in texts:
+        text = item.strip()
+        if birth_date:
             found.extend(_date_spellings(text))
-        elif vr == "PN":
+        elif person_name:
             found.append(text)
             found.extend(p.strip() for p in re.split(r"[\^=]", text))
         else:
             found.append(text)
-    return found
-
-
-def _stored_values(dataset: Dataset, raw: DataElement | RawDataElement) -> list[object]:
-    """The values of an element, plain ASCII read off the raw bytes.
-
-    ``dataset[tag]`` would replace a raw element with a decoded one and cost the
-    transform its fast path for it.
-    """
-    data = raw.value
-    if isinstance(raw, RawDataElement) and isinstance(data, bytes) and data.isascii():
-        return [part.rstrip("\x00 ") for part in data.decode("ascii").split("\\")]
-    value = dataset[raw.tag].value
-    return list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
+    return tuple(found)
 
 
 @lru_cache(maxsize=1024)
@@ -237,20 +237,18 @@ def searched_vr(vr: str | None) -> bool:
     return vr in _SEARCHED_VRS
 
 
-def apply_net(dataset: Dataset, tags: Iterable[int], net: SafetyNet) -> list[str]:
-    """Clean the elements ``tags`` of ``dataset`` (an output level, changed in place).
+def apply_net(dataset: Dataset, texts: Iterable[tuple[int, DataElement | RawDataElement]],
+              net: SafetyNet) -> list[str]:
+    """Clean the text elements ``texts`` of ``dataset`` (an output level, changed in place).
 
-    The transform names the text elements of each level as it builds it, so the net
-    looks only at those instead of walking every header again. Raw plain-ASCII values,
+    The transform lists the text elements of each level (tag and element) as it builds it,
+    so the net looks only at those instead of walking every header again. Raw plain-ASCII values,
     most of a header, are searched together (joined by NUL bytes, which no term holds);
     only when the level holds a term is each value looked at. Returns one label per hit.
     """
     plain: list[tuple[int, str, bool, bytes]] = []  # raw ASCII: searched together
     looked_at: list[tuple[int, str, bool]] = []  # each searched on its own
-    for tag in tags:
-        raw = dataset.get_item(tag)
-        if raw is None:
-            continue  # removed after the transform named it (an orphaned overlay)
+    for tag, raw in texts:
         vr = raw.VR or _vr_of(raw)
         if vr not in _SEARCHED_VRS:
             continue
@@ -260,15 +258,11 @@ def apply_net(dataset: Dataset, tags: Iterable[int], net: SafetyNet) -> list[str
             if not isinstance(data, bytes) or not data:
                 continue
             if data.isascii():
-                if unlisted and _GENERIC_BYTES.search(data):
-                    looked_at.append((tag, vr, unlisted))
-                else:
-                    plain.append((tag, vr, unlisted, data))
+                plain.append((tag, vr, unlisted, data))
                 continue
         looked_at.append((tag, vr, unlisted))
-    if plain and net.encoded and net.in_bytes(b"\0".join(p[3] for p in plain).lower()):
-        looked_at.extend((tag, vr, unlisted) for tag, vr, unlisted, data in plain
-                         if net.in_bytes(data.lower()))
+    if plain:
+        looked_at.extend(_plain_hits(plain, net))
     hits: list[str] = []
     for tag, vr, unlisted in sorted(looked_at):
         new = _cleaned(dataset, tag, vr, net, unlisted)
@@ -276,6 +270,23 @@ def apply_net(dataset: Dataset, tags: Iterable[int], net: SafetyNet) -> list[str
             dataset[tag] = new
             hits.append(f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword_for_tag(tag) or 'private'}")
     return hits
+
+
+def _plain_hits(plain: list[tuple[int, str, bool, bytes]], net: SafetyNet
+                ) -> list[tuple[int, str, bool]]:
+    """The raw ASCII values that hold a term, or (unlisted ones) a date or long number.
+
+    Searched together first, joined by NUL bytes (which no term, date or number can
+    span): in most headers neither search finds anything, and no value is looked at.
+    """
+    terms = bool(net.encoded) and net.in_bytes(b"\0".join(p[3] for p in plain).lower())
+    unlisted = [p[3] for p in plain if p[2]]
+    generic = bool(unlisted) and _GENERIC_BYTES.search(b"\0".join(unlisted)) is not None
+    if not terms and not generic:
+        return []
+    return [(tag, vr, free) for tag, vr, free, data in plain
+            if (terms and net.in_bytes(data.lower()))
+            or (generic and free and _GENERIC_BYTES.search(data))]
 
 
 def _cleaned(dataset: Dataset, tag: int, vr: str, net: SafetyNet, unlisted: bool

@@ -44,11 +44,11 @@ from medanon.dicom.pseudonyms import (
 )
 from medanon.dicom.review import ReviewItem
 from medanon.dicom.safety_net import (
+    HIDING_ACTIONS,
     SafetyNet,
     apply_net,
     collect_sequence,
     element_values,
-    hides,
     searched_vr,
 )
 from medanon.dicom.sequences import decode_sequence
@@ -109,7 +109,8 @@ class _Context:
     _terms: list[IdentifyingTerms] = field(default_factory=list)
     # Every output level with the tags of its text elements, for the safety net (shared
     # by the contexts of nested sequences, like ``review``).
-    text_elements: list[tuple[Dataset, list[int]]] = field(default_factory=list)
+    text_elements: list[tuple[Dataset, list[tuple[int, DataElement | RawDataElement]]]] = \
+        field(default_factory=list)
     # The input's identifying values, collected on the way (None: the caller gave them).
     found_values: list[str] | None = None
 
@@ -176,7 +177,8 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     out = _transform_level(dataset, ctx)
     values = ctx.found_values if ctx.found_values is not None else identifying_values or ()
     net = SafetyNet.of(values)
-    net_hits = [hit for level, tags in ctx.text_elements for hit in apply_net(level, tags, net)]
+    net_hits = [hit for level, texts in ctx.text_elements
+                for hit in apply_net(level, texts, net)]
     for tag, value in plan.patient_values.get(pseudonym, {}).items():
         if value is None:
             out.pop(tag, None)
@@ -214,7 +216,8 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
     kept_unnamed = _KEPT_UNNAMED_VRS if ctx.ruleset.mode is Mode.BLACKLIST \
         and ctx.text_policy is None else _NO_VRS
     has_overlays = False
-    texts: list[int] = []  # what the safety net will search once the values are known
+    # The text elements of this level, for the safety net once all values are known.
+    texts: list[tuple[int, DataElement | RawDataElement]] = []
     found = ctx.found_values
     for tag, raw in dataset.items():  # stored elements as they are: raw ones stay raw
         group = tag >> 16
@@ -234,7 +237,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
                 if raw.VR in kept_unnamed:
                     elements[tag] = raw  # what _unnamed_rule and KEEP come to, without the calls
                     if searched_vr(raw.VR):
-                        texts.append(int(tag))
+                        texts.append((int(tag), raw))
                     continue
                 rule = _unnamed_rule(raw, dataset, ctx)
                 if rule is None:  # removed unnamed (whitelist): only a sequence's inside counts
@@ -246,9 +249,9 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
         if action is _KEEP and raw.VR not in _NOT_PLAIN_KEEP:
             elements[tag] = raw  # the common case, copied byte for byte
             if searched_vr(raw.VR):
-                texts.append(int(tag))
+                texts.append((int(tag), raw))
             continue
-        if found is not None and named and raw.VR in _NOTED_VRS and hides(action):
+        if found is not None and named and raw.VR in _NOTED_VRS and action in HIDING_ACTIONS:
             _note_values(dataset, raw, int(tag), action, found, ctx.ruleset)
         if action is _REMOVE:
             continue
@@ -256,7 +259,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
         if new is not None:
             elements[tag] = new
             if searched_vr(new.VR or _vr_of(new)):
-                texts.append(int(tag))
+                texts.append((int(tag), new))
     # The output keeps the input's encoding, so that untouched raw elements are written
     # back byte for byte instead of being decoded and re-encoded.
     implicit, little = dataset.original_encoding
@@ -266,6 +269,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
                       character_set=dataset.original_character_set)
     if has_overlays:
         _drop_orphaned_overlays(dataset, out)
+        texts = [(tag, element) for tag, element in texts if tag in out]
     if texts:
         ctx.text_elements.append((out, texts))
     return out
