@@ -38,8 +38,10 @@ from medanon.profile.table import entry_for_tag
 HIDING_ACTIONS = frozenset({Action.REMOVE, Action.EMPTY, Action.DUMMY, Action.PSEUDONYM,
                              Action.HASH, Action.CLEAN})
 _VALUE_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC"})
-_SEARCHED_VRS = frozenset({"SH", "LO", "ST", "LT", "UT", "UC", "UN"})
-_COLLECTED_VRS = _VALUE_VRS | {"SQ", "DA"}
+#: The VRs the net searches after the rules.
+SEARCHED_VRS = frozenset({"SH", "LO", "ST", "LT", "UT", "UC", "UN"})
+#: The VRs of elements whose values the net collects (the birth date is a DA).
+COLLECTED_VRS = _VALUE_VRS | {"DA"}
 _LONG_TEXT_VRS = frozenset({"LT", "ST", "UT"})
 _MULTI_VRS = frozenset({"LO", "SH", "UC"})
 # Keywords of the identifying kinds the net collects (besides IDENTIFYING_KEYWORDS).
@@ -162,10 +164,7 @@ def element_values(dataset: Dataset, raw: DataElement | RawDataElement, tag: int
     other element (a private element counts only when it holds a person name).
     """
     vr = raw.VR or _vr_of(raw)
-    if tag == _BIRTH_DATE:
-        if vr != "DA":
-            return ()
-    elif vr not in _VALUE_VRS or (vr != "PN" and (tag >> 16 & 1 or not _identifying_kind(tag))):
+    if not _collects(tag, vr):
         return ()
     data = raw.value
     if isinstance(raw, RawDataElement) and isinstance(data, bytes) and data.isascii():
@@ -197,6 +196,14 @@ def _spellings(birth_date: bool, person_name: bool, texts: list[str]) -> tuple[s
         else:
             found.append(text)
     return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _collects(tag: int, vr: str) -> bool:
+    """Whether a hidden element of ``tag`` and ``vr`` holds values worth collecting."""
+    if tag == _BIRTH_DATE:
+        return vr == "DA"
+    return vr in _VALUE_VRS and (vr == "PN" or not (tag >> 16 & 1) and _identifying_kind(tag))
 
 
 @lru_cache(maxsize=1024)
@@ -232,11 +239,6 @@ def _unlisted(tag: int) -> bool:
     return not tag >> 16 & 1 and entry_for_tag(tag) is None and tag not in _structural()
 
 
-def searched_vr(vr: str | None) -> bool:
-    """Whether the net searches elements of ``vr`` (None: look the VR up first)."""
-    return vr in _SEARCHED_VRS
-
-
 def apply_net(dataset: Dataset, texts: Iterable[tuple[int, DataElement | RawDataElement]],
               net: SafetyNet) -> list[str]:
     """Clean the text elements ``texts`` of ``dataset`` (an output level, changed in place).
@@ -250,7 +252,7 @@ def apply_net(dataset: Dataset, texts: Iterable[tuple[int, DataElement | RawData
     looked_at: list[tuple[int, str, bool]] = []  # each searched on its own
     for tag, raw in texts:
         vr = raw.VR or _vr_of(raw)
-        if vr not in _SEARCHED_VRS:
+        if vr not in SEARCHED_VRS:
             continue
         unlisted = _unlisted(tag)
         if isinstance(raw, RawDataElement):

@@ -44,12 +44,13 @@ from medanon.dicom.pseudonyms import (
 )
 from medanon.dicom.review import ReviewItem
 from medanon.dicom.safety_net import (
+    COLLECTED_VRS,
     HIDING_ACTIONS,
+    SEARCHED_VRS,
     SafetyNet,
     apply_net,
     collect_sequence,
     element_values,
-    searched_vr,
 )
 from medanon.dicom.sequences import decode_sequence
 from medanon.dicom.uids import remap_uid
@@ -236,7 +237,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
             if rule is None:
                 if raw.VR in kept_unnamed:
                     elements[tag] = raw  # what _unnamed_rule and KEEP come to, without the calls
-                    if searched_vr(raw.VR):
+                    if raw.VR in SEARCHED_VRS:
                         texts.append((int(tag), raw))
                     continue
                 rule = _unnamed_rule(raw, dataset, ctx)
@@ -248,17 +249,20 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
         action = rule.action
         if action is _KEEP and raw.VR not in _NOT_PLAIN_KEEP:
             elements[tag] = raw  # the common case, copied byte for byte
-            if searched_vr(raw.VR):
+            if raw.VR in SEARCHED_VRS:
                 texts.append((int(tag), raw))
             continue
-        if found is not None and named and raw.VR in _NOTED_VRS and action in HIDING_ACTIONS:
-            _note_values(dataset, raw, int(tag), action, found, ctx.ruleset)
+        if found is not None and named and action in HIDING_ACTIONS:
+            if raw.VR in COLLECTED_VRS:
+                found.extend(element_values(dataset, raw, int(tag)))
+            elif raw.VR in _NOTED_VRS:  # a sequence, or a VR to look up first
+                _note_values(dataset, raw, int(tag), action, found, ctx.ruleset)
         if action is _REMOVE:
             continue
         new = _apply(rule, raw, dataset, ctx)
         if new is not None:
             elements[tag] = new
-            if searched_vr(new.VR or _vr_of(new)):
+            if (new.VR or _vr_of(new)) in SEARCHED_VRS:
                 texts.append((int(tag), new))
     # The output keeps the input's encoding, so that untouched raw elements are written
     # back byte for byte instead of being decoded and re-encoded.
@@ -276,7 +280,7 @@ def _transform_level(dataset: Dataset, ctx: _Context) -> Dataset:
 
 
 # The VRs whose elements can hold values the safety net collects (None: look it up).
-_NOTED_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC", "DA", "SQ", None})
+_NOTED_VRS = frozenset({"SQ", None})
 _NOTED_PRIVATE_VRS = frozenset({"PN", "SQ", None})
 
 
