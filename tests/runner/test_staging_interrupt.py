@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from medanon.custody.keys import SecretKey, write_key
-from medanon.runner.staging import STAGING_PREFIX
+from medanon.runner.staging import STAGING_PREFIX, remove_leftovers
 
 MEDANON = [sys.executable, "-m", "medanon"]
 
@@ -93,3 +93,18 @@ def test_copies_left_by_a_killed_run_are_named_then_removed_by_the_next_run(
     again = subprocess.run([*MEDANON, "status", str(dst)], capture_output=True, text=True,
                            timeout=60)
     assert "staging:" not in again.stdout and again.stdout.startswith("run:      finished")
+
+
+def test_only_a_folder_named_as_medanon_names_its_own_is_removed(tmp_path: Path) -> None:
+    """A manifest edited by hand (or gone wrong) cannot make a run delete another folder."""
+    other = tmp_path / "precious"
+    other.mkdir()
+    (other / "file").write_bytes(b"keep")
+    assert remove_leftovers(str(other)) == 0
+    assert (other / "file").read_bytes() == b"keep"
+    ours = tmp_path / f"{STAGING_PREFIX}0123456789abcdef"
+    ours.mkdir()
+    (ours / "copy").write_bytes(b"x")
+    assert remove_leftovers(str(ours)) == 1
+    assert not ours.exists()
+    assert remove_leftovers(str(ours)) == 0  # already gone: nothing to do
