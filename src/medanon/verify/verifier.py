@@ -8,6 +8,7 @@ Library code: nothing is printed; pass ``on_progress`` to follow it.
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -40,6 +41,10 @@ class VerifyOptions:
     key: SecretKey | None = None
     workers: int = 0
     dciodvfy: str = "sample"
+    # Check at most this many output files, drawn evenly and the same way every time
+    # (0: every file). The run's own report checks a sample: checking every file would
+    # cost as much again as the run, and ``medanon verify`` is there for all of them.
+    sample: int = 0
 
 
 @dataclass
@@ -108,6 +113,9 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
     if options.against is not None and not options.against.is_dir():
         raise ConfigurationError("--against: the source folder does not exist or is not a "
                                  "folder")
+    if options.sample and options.against is not None:
+        raise ConfigurationError("a sample cannot account for every input: verify every "
+                                 "file when checking against the source")
     if options.dciodvfy not in DCIODVFY_MODES:
         raise ConfigurationError(f"--dciodvfy must be one of {', '.join(DCIODVFY_MODES)}")
     timings: dict[str, float] = {}
@@ -136,7 +144,12 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
     findings: list[Finding] = []
     scans: list[ScanResult] = []
     total_bytes = 0
-    for result in run_parallel(_scan, ((p, out) for p in files_under(out, skip_release=True)),
+    outputs: Iterable[Path] = files_under(out, skip_release=True)
+    total_outputs: int | None = None
+    if options.sample > 0:
+        chosen, total_outputs = sample_paths(outputs, options.sample)
+        outputs = chosen
+    for result in run_parallel(_scan, ((p, out) for p in outputs),
                                ctx, options.workers, _ticker(on_progress, "outputs")):
         findings += result.findings
         census.add_file(result.census)
@@ -148,7 +161,8 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
     if options.key is not None:
         in_source = {new_uid(options.key, uid) for record in sources
                      for uid in (record.sop_uid, *record.containers) if uid}
-    findings += _unresolved_references(scans, in_source)
+    if total_outputs is None:  # a sample cannot tell a missing reference from one not drawn
+        findings += _unresolved_references(scans, in_source)
     accounting = None
     if options.against is not None:
         accounting = account(sources, {s.sop_uid for s in scans if s.sop_uid},
@@ -165,7 +179,28 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
                        validity_note)
     if privacy is not None:
         summary["privacy_release"] = privacy
+    if total_outputs is not None:
+        summary["sampled"] = {"checked": len(scans), "of": total_outputs}
     return VerifyResult(findings, census.to_rows(), summary)
+
+
+def sample_paths(paths: Iterable[Path], size: int) -> tuple[list[Path], int]:
+    """At most ``size`` of ``paths``, each equally likely, the same ones for the same list.
+
+    Reservoir sampling with a fixed seed: one pass, memory for ``size`` paths however many
+    there are. Returns the sample in walk order and how many paths there were.
+    """
+    rng = random.Random(0)
+    chosen: list[tuple[int, Path]] = []
+    count = 0
+    for count, path in enumerate(paths, start=1):
+        if len(chosen) < size:
+            chosen.append((count, path))
+        else:
+            slot = rng.randrange(count)
+            if slot < size:
+                chosen[slot] = (count, path)
+    return [path for _n, path in sorted(chosen, key=lambda item: item[0])], count
 
 
 def _read_source_item(item: tuple[Path, Path], hash_pixels: bool) -> SourceRecord:
