@@ -195,3 +195,17 @@ def test_a_stage_2_run_links_to_the_stage_1_log(tmp_path: Path, audited_copy: Pa
     _write(audited_copy, lines[:-1])
     problem = verify_audit(stage2, source=audited_copy).problem
     assert problem is not None and problem.line == 1 and "stage-1" in problem.message
+
+
+def test_chain_only_checks_the_chain_and_not_the_outputs(audited_copy: Path) -> None:
+    # As in a serve state folder: the outputs are gone (forwarded), the chain is intact.
+    for path in audited_copy.rglob("*.dcm"):
+        path.unlink()
+    assert medanon("audit", "verify", audited_copy).returncode == 1
+    cli = medanon("audit", "verify", audited_copy, "--chain-only")
+    assert cli.returncode == 0, cli.stderr
+    assert "outputs not checked" in cli.stdout
+    log = audited_copy / ".medanon" / "audit.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join(lines[:2] + lines[3:]) + "\n")  # a line deleted: still caught
+    assert medanon("audit", "verify", audited_copy, "--chain-only").returncode == 1
