@@ -70,7 +70,8 @@ def test_the_bar_shows_total_and_eta_and_fits_80_columns(sample: Path, tmp_path:
     bars = [line for line in lines if line.startswith("de-identifying ")]
     final = bars[-1]
     assert re.search(rf" {files}/{files} [\d,]+ files/s ETA \d:\d\d:\d\d$", final), final
-    assert re.fullmatch(r"  \d+ excluded, \d+ failed, \d+ withheld, \d+ written", lines[-1])
+    assert re.fullmatch(r"  \d+ [a-z]+(, \d+ [a-z]+)*", lines[-1])  # the counts, below
+    assert re.search(r"\b\d+ written\b", lines[-1])
     assert str(sample) not in screen and "Traceback" not in screen
 
 
