@@ -1,6 +1,7 @@
 """Every entry point goes through the same core and gives the same bytes.
 
-The Python API, a 1-worker run and the process pool must agree byte for byte, including
+The Python API, a 1-worker run, the process pool and a Dask cluster must agree byte for
+byte (all of them call :func:`medanon.dicom.core.deidentify_instance`), including
 the pixel step that removes names from JPEG comment segments: an entry point that
 skipped it would leak the name inside Pixel Data.
 """
@@ -42,8 +43,10 @@ def api_bytes(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def run_outputs(src: Path, dst: Path, workers: int) -> dict[str, bytes]:
-    result = medanon.deidentify_folder(src, dst, KEY, options=RunOptions(workers=workers))
+def run_outputs(src: Path, dst: Path, workers: int, cluster: str | None = None
+                ) -> dict[str, bytes]:
+    result = medanon.deidentify_folder(src, dst, KEY,
+                                       options=RunOptions(workers=workers, cluster=cluster))
     assert result.report.counts["written"] == 3
     return {p.name: p.read_bytes() for p in dst.rglob("*.dcm")}
 
@@ -53,7 +56,8 @@ def test_api_and_runs_give_the_same_bytes_and_no_name(tmp_path: Path) -> None:
     assert all(NAME in p.read_bytes() for p in sources)
     one = run_outputs(tmp_path / "src", tmp_path / "one", workers=1)
     pool = run_outputs(tmp_path / "src", tmp_path / "pool", workers=2)
-    assert one == pool
+    dask = run_outputs(tmp_path / "src", tmp_path / "dask", workers=0, cluster="local:1")
+    assert one == pool == dask
     from_api = {}
     for path in sources:
         data = api_bytes(path)

@@ -12,10 +12,9 @@ from pathlib import Path
 from pydicom.dataset import Dataset, FileDataset
 
 from medanon.custody.keys import SecretKey
-from medanon.dicom.pixel_steps import clean_pixels_in_dataset, clean_segments_in_dataset
+from medanon.dicom.core import Instance, deidentify_instance
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
-from medanon.dicom.transform import deidentify
 from medanon.dicom.write import build_file_meta
 from medanon.errors import ConfigurationError
 from medanon.profile.recipe import Recipe, default_recipe
@@ -48,18 +47,13 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
     syntax = str(meta.get("TransferSyntaxUID", EXPLICIT_VR_LITTLE_ENDIAN)) if meta else (
         EXPLICIT_VR_LITTLE_ENDIAN)
     with quiet_pydicom():
-        # The transform decodes raw sequences and private blocks of the dataset it is
-        # given; a copy keeps the caller's dataset exactly as it was.
-        transformed = deidentify(copy.deepcopy(dataset), ruleset, key, plan)
-        result = transformed.dataset
-        # The same pixel steps the folder runner applies to streamed pixel data.
-        if transformed.pixel_plan is not None:
-            syntax = clean_pixels_in_dataset(result, syntax, transformed.pixel_plan
-                                             ).transfer_syntax
-        else:
-            clean_segments_in_dataset(result, syntax)
+        # The core decodes raw sequences and private blocks of the dataset it is given; a
+        # copy keeps the caller's dataset exactly as it was. The pixel data is inside it.
+        output = deidentify_instance(Instance(copy.deepcopy(dataset), syntax), ruleset, key,
+                                     plan)
+        result = output.dataset
         if meta is not None and "SOPClassUID" in result and "SOPInstanceUID" in result:
-            result.file_meta = build_file_meta(result, syntax)
+            result.file_meta = build_file_meta(result, output.transfer_syntax)
     if isinstance(dataset, FileDataset):
         result.preamble = None
     return result

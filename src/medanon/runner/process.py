@@ -1,4 +1,7 @@
-"""Process one file: read → transform → write. The unit of work of every runner.
+"""Process one file: read → de-identify → write. The unit of work of every runner.
+
+The source is the file (:func:`read_instance`), the core is
+:func:`medanon.dicom.core.deidentify_instance`, the sink the atomic writer.
 
 ``process_file`` never raises for a bad file: whatever goes wrong becomes a
 :class:`FileOutcome` with a reason, and nothing reaches the output unless the whole
@@ -12,19 +15,11 @@ import os
 from pathlib import Path
 
 from medanon.custody.digests import action_counts, crosswalk_records, with_input_digest
-from medanon.dicom import jpeg_segments
-from medanon.dicom.pixel_steps import (
-    clean_pixels_in_dataset,
-    clean_segments_in_dataset,
-    drop_offset_tables,
-    pixel_value,
-)
+from medanon.dicom.core import Instance, deidentify_instance
 from medanon.dicom.quiet import quiet_pydicom
-from medanon.dicom.read import SourceInstance, read_instance
-from medanon.dicom.transform import Transformed, deidentify
+from medanon.dicom.read import read_instance
 from medanon.dicom.write import (
     Published,
-    SourceReadError,
     file_digest,
     output_relpath,
     publish,
@@ -76,14 +71,9 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                            "DICOMDIR (a media index that names the original files)",
                            bytes_in=size)
     try:
-        transformed = deidentify(instance.dataset, ctx.ruleset, ctx.key, ctx.plan,
-                                 has_pixel_data=instance.has_pixel_data)
-        syntax, span = instance.transfer_syntax, instance.pixels
-        if transformed.pixel_plan is not None:
-            syntax = _clean_pixels(path, instance, transformed)
-            span, pixel_element = None, None  # the cleaned pixels are inside the dataset
-        else:
-            pixel_element = _cleaned_pixel_element(path, instance, transformed)
+        output = deidentify_instance(Instance.from_file(instance, path), ctx.ruleset, ctx.key,
+                                     ctx.plan)
+        transformed = output.transformed
         relpath = output_relpath(transformed.patient_pseudonym, transformed.dataset)
     except InputError as exc:
         return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
@@ -96,8 +86,11 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                            f"could not be de-identified ({type(exc).__name__})", bytes_in=size)
     target = ctx.dst_root / relpath
     try:
-        temp = write_temporary(target, transformed.dataset, syntax, source=path, span=span,
-                               pixel_element=pixel_element, durable=ctx.durable)
+        copy = output.copy_pixels
+        temp = write_temporary(target, transformed.dataset, output.transfer_syntax,
+                               source=copy.path if copy else None,
+                               span=copy.span if copy else None,
+                               pixel_element=output.pixel_element, durable=ctx.durable)
     except InputError as exc:  # the source could not be read while its pixels were copied
         return FileOutcome(source_id, Status.FAILED, str(exc), bytes_in=size)
     except DeidentificationError as exc:  # a value could not be encoded
@@ -113,43 +106,3 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                        actions=action_counts(transformed) if ctx.digests else (),
                        net_hits=transformed.net_hits,
                        sealed=crosswalk_records(ctx, instance.dataset, transformed))
-
-
-def _clean_pixels(path: Path, instance: SourceInstance, transformed: Transformed) -> str:
-    """Run the pixel plan on the output; returns the transfer syntax it is written in."""
-    assert transformed.pixel_plan is not None
-    value = None
-    span = instance.pixels
-    if span is not None:
-        with open(path, "rb") as handle:
-            handle.seek(span.start)
-            element = handle.read(span.end - span.start)
-        value = pixel_value(element, instance.transfer_syntax, span.encapsulated)
-    report = clean_pixels_in_dataset(transformed.dataset, instance.transfer_syntax,
-                                     transformed.pixel_plan, value)
-    return report.transfer_syntax
-
-
-def _cleaned_pixel_element(path: Path, instance: SourceInstance, transformed: Transformed
-                           ) -> bytes | None:
-    """Cleaned encapsulated pixel data, or None to copy the source bytes unchanged."""
-    if not jpeg_segments.applies_to(instance.transfer_syntax):
-        return None
-    dataset, span = transformed.dataset, instance.pixels
-    if span is None:
-        # Read whole (rare layouts): the encapsulated pixel data sits inside the dataset.
-        clean_segments_in_dataset(dataset, instance.transfer_syntax)
-        return None
-    if not span.encapsulated:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(span.start)
-            element = handle.read(span.end - span.start)
-    except OSError as exc:
-        raise SourceReadError(exc) from None
-    cleaned = jpeg_segments.clean_encapsulated(element, instance.transfer_syntax)
-    if cleaned is not None:
-        drop_offset_tables(dataset)
-    return cleaned
-
