@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,59 @@ def test_files_are_named_as_the_run_manifest_names_them(sample: SampleCollection
     for relative in sample.files[:5]:
         path = sample.root / relative
         assert source_id(scan_key, sample.root, path) == ctx.source_id(path)
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_result(
+        sample: SampleCollection, scan_key: SecretKey, tmp_path: Path) -> None:
+    import json
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from medanon.custody.keys import write_key
+
+    root = tmp_path / "many"
+    for copy in range(24):  # about 1,000 files, so a scan is still running when it is killed
+        shutil.copytree(sample.root, root / f"site{copy}")
+    key = tmp_path / "k.key"
+    write_key(key, scan_key)
+    state = tmp_path / "state"
+    # A checkpoint after every batch (the command keeps one every few seconds).
+    command = [sys.executable, "-c",
+               "import sys, medanon.scan.api as api; api.CHECKPOINT_SECONDS = 0; "
+               "sys.argv = ['medanon'] + sys.argv[1:]; "
+               "from medanon.cli.main import main; main()",
+               "scan", str(root), "--key", str(key), "--workers", "1", "--quiet",
+               "--state", str(state)]
+    process = subprocess.Popen([*command, "--json", str(tmp_path / "killed.json")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = state / "scan.sqlite"
+    deadline = time.monotonic() + 60
+    counted = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        if database.exists():
+            with contextlib.suppress(sqlite3.Error), \
+                    contextlib.closing(sqlite3.connect(database)) as db:
+                counted = db.execute("SELECT count(*) FROM files").fetchone()[0]
+            if counted >= 16:
+                break
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "the scan ended before it could be killed"
+    assert counted >= 16
+    resumed = subprocess.run([*command, "--json", str(tmp_path / "resumed.json")],
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    reference = scan_folder(root, scan_key, workers=1)
+    document = json.loads((tmp_path / "resumed.json").read_text())
+    assert 0 < document["summary"]["scan"]["files_from_earlier_sessions"] < \
+        document["summary"]["files"]["total"]
+    expected = json.loads(json.dumps({"summary": reference.summary(),
+                                      "census": reference.census_rows()}))
+    for summary in (document["summary"], expected["summary"]):
+        del summary["scan"]
+    assert document["summary"] == expected["summary"]
+    assert document["census"] == expected["census"]
