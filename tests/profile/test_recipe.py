@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from medanon.errors import RecipeError
 from medanon.profile.model import Action, Mode, Option, PrivateKey
@@ -229,11 +228,12 @@ def test_unreadable_and_undecodable_files(tmp_path: Path) -> None:
 
 
 def test_the_model_itself_validates_direct_construction() -> None:
-    with pytest.raises(ValidationError):
+    """Direct construction raises medanon's own RecipeError, naming the field."""
+    with pytest.raises(RecipeError, match=r"^AttributeOverride: PatientAge: write the key as"):
         AttributeOverride(key="PatientAge", action=Action.KEEP)  # not canonical
-    with pytest.raises(ValidationError):
+    with pytest.raises(RecipeError, match=r"^AttributeOverride: "):
         AttributeOverride(key="(0010,1010)", action=Action.REMAP_UID)
-    with pytest.raises(ValidationError):
+    with pytest.raises(RecipeError, match=r"^Recipe: options: "):
         Recipe(
             options=(
                 Option.RETAIN_LONGITUDINAL_FULL_DATES,
@@ -241,12 +241,14 @@ def test_the_model_itself_validates_direct_construction() -> None:
             )
         )
     item = AttributeOverride(key="(0010,1010)", action=Action.KEEP)
-    with pytest.raises(ValidationError):
+    with pytest.raises(RecipeError, match=r"^Recipe: attributes"):
         Recipe(attributes=(item, item))
-    with pytest.raises(ValidationError):
+    with pytest.raises(RecipeError, match=r"^Recipe: colour: not a field$"):
         Recipe(colour="red")  # type: ignore[call-arg]
+    with pytest.raises(RecipeError, match=r"^Recipe: mode: expected 'blacklist' or 'whitelist'"):
+        Recipe(mode="greylist")  # type: ignore[arg-type]
     recipe = Recipe()
-    with pytest.raises(ValidationError):
+    with pytest.raises(RecipeError, match=r"^Recipe: mode: cannot be changed"):
         recipe.mode = Mode.WHITELIST  # type: ignore[misc]
 
 

@@ -92,37 +92,55 @@ def _override_problem(
 
 # --- the models -----------------------------------------------------------------------------
 #
-# Recipe and AttributeOverride were pydantic models. They are plain classes now so that the
+# Recipe and AttributeOverride are plain frozen classes, not pydantic models, so that the
 # default recipe (every ``medanon run`` without --recipe, reruns included) does not import
-# pydantic, which costs about 0.1 s. They keep what callers could observe: keyword-only
-# construction with the same lax conversions (a str for an enum, a list for a tuple, a
-# dict for an override), equality and hashing by value, immutability, pickling, and the
-# same exception, pydantic's ValidationError, for a bad value, an unknown keyword or an
-# assignment. pydantic is imported only to build that exception.
+# pydantic, which costs about 0.1 s. They convert as a caller would expect (a str for an
+# enum, a list for a tuple, a dict for an override), compare and hash by value, cannot be
+# changed, pickle, and raise medanon's own RecipeError naming the field and the problem
+# for a bad value, an unknown or missing keyword, or an assignment. (A recipe *file* is
+# checked by the pydantic model in :mod:`.recipe_file` and its errors name the line.)
 
-#: Error details as pydantic_core's ``InitErrorDetails``: type, loc, input and maybe ctx.
+#: One problem with one field: its kind, where (field names), the value, and details.
 _ErrorDetails = dict[str, Any]
 
 _E = TypeVar("_E", Mode, Action, Option)
 _TRUE_TEXTS = frozenset({"1", "on", "t", "true", "y", "yes"})
 _FALSE_TEXTS = frozenset({"0", "off", "f", "false", "n", "no"})
+_PROBLEMS = {
+    "missing": "missing",
+    "extra_forbidden": "not a field",
+    "frozen_instance": "cannot be changed (the object is immutable)",
+    "string_type": "expected text",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "tuple_type": "expected a list",
+}
 
 
-def _validation_error(title: str, errors: list[_ErrorDetails]) -> ValidationError:
-    """The ValidationError pydantic raised when the models were pydantic models."""
-    from pydantic_core import ValidationError
-
-    return ValidationError.from_exception_data(title, errors)  # type: ignore[arg-type]
+def _validation_error(title: str, errors: list[_ErrorDetails]) -> RecipeError:
+    """One RecipeError for every problem found in constructing ``title``."""
+    parts = []
+    for error in errors:
+        where = ".".join(str(part) for part in error["loc"])
+        kind, ctx = error["type"], error.get("ctx", {})
+        if kind == "enum":
+            problem = f"expected {ctx['expected']}"
+        elif kind == "value_error":
+            problem = str(ctx["error"])
+        else:
+            problem = _PROBLEMS.get(kind, kind.replace("_", " "))
+        parts.append(f"{where}: {problem}" if where else problem)
+    return RecipeError(f"{title}: " + "; ".join(parts))
 
 
 def _value_error(loc: tuple[str | int, ...], message: str, value: object) -> _ErrorDetails:
-    """The details pydantic records when a validator raises ``ValueError(message)``."""
+    """A problem that a check of the value describes in its own words."""
     return {"type": "value_error", "loc": loc, "input": value,
             "ctx": {"error": ValueError(message)}}
 
 
 class _Invalid(Exception):
-    """One field's value cannot be converted; carries pydantic's error details."""
+    """One field's value cannot be converted; carries the problem's details."""
 
     def __init__(self, details: _ErrorDetails) -> None:
         super().__init__(details["type"])
@@ -166,7 +184,7 @@ def _as_tuple(name: str, value: object) -> tuple[Any, ...]:
 
 
 class _FrozenModel:
-    """Immutable, compared and hashed by field values, like a frozen pydantic model."""
+    """Immutable, compared and hashed by field values."""
 
     _fields: ClassVar[tuple[str, ...]]
 
