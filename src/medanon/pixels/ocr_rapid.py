@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medanon.pixels.settings import Box
-from medanon.pixels.tighten import tighten
+from medanon.pixels.tighten import extend_line, tighten
 
 DEPENDENCIES = {"onnxruntime": (1, 16), "rapidocr": (1, 4), "cv2": (4, 5)}
 MODEL_NAMES = ("PP-OCRv6_det_small.onnx", "PP-OCRv5_det_mobile.onnx", "ch_PP-OCRv4_det_infer.onnx")
@@ -97,7 +97,7 @@ def detect_text(image: NDArray[np.uint8]) -> list[Box]:
         box = (max(0, int((x - grow) * sx)), max(0, int((y - grow) * sy)),
                min(columns, int(np.ceil((x + w + grow) * sx))),
                min(rows, int(np.ceil((y + h + grow) * sy))))
-        boxes.append(tighten(grey, box))
+        boxes.append(extend_line(grey, tighten(grey, box)))
     return boxes
 
 
