@@ -23,9 +23,15 @@ def _command(src: Path, dst: Path, key: Path, *extra: str) -> list[str]:
             *extra]
 
 
-def _start_once_outputs_exist(command: list[str], dst: Path) -> subprocess.Popen[str]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell script starts a job with '&'
+
+
+def _start_once_outputs_exist(command: list[str], dst: Path, *, sigint_ignored: bool = False
+                              ) -> subprocess.Popen[str]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True,
+                               preexec_fn=_ignore_sigint if sigint_ignored else None)
     while process.poll() is None and sum(1 for _p in dst.rglob("*.dcm")) < 10:
         time.sleep(0.002)
     assert process.poll() is None, "the run finished before it could be interrupted"
@@ -50,14 +56,19 @@ def straight_run(multi_sample: Path, tmp_path_factory: pytest.TempPathFactory
             if p.is_file() and ".medanon" not in p.relative_to(folder / "out").parts}
 
 
-@pytest.mark.parametrize("whole_group", [False, True], ids=["kill pid", "service stop"])
+@pytest.mark.parametrize(("whole_group", "sigint_ignored"), [
+    (False, False), (True, False), (False, True)],
+    ids=["kill pid", "service stop", "background job"])
 def test_sigterm_leaves_no_staged_copy_and_the_rerun_completes(
         multi_sample: Path, tmp_path: Path, key_file: Path, straight_run: dict[str, bytes],
-        make_tree_snapshot: Callable[[Path], dict[str, bytes]], whole_group: bool) -> None:
-    """SIGTERM to medanon alone (``kill PID``), or to every process of the run."""
+        make_tree_snapshot: Callable[[Path], dict[str, bytes]], whole_group: bool,
+        sigint_ignored: bool) -> None:
+    """SIGTERM to medanon alone (``kill PID``), to every process of the run, or to a run
+    started where SIGINT is ignored."""
     dst, staging = tmp_path / "out", tmp_path / "staging"
     process = _start_once_outputs_exist(
-        _command(multi_sample, dst, key_file, "--staging", str(staging)), dst)
+        _command(multi_sample, dst, key_file, "--staging", str(staging)), dst,
+        sigint_ignored=sigint_ignored)
     if whole_group:
         os.killpg(process.pid, signal.SIGTERM)
     else:

@@ -100,9 +100,17 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
     stay behind and the workers would die on a broken pipe. Raised as KeyboardInterrupt,
     it takes the path Ctrl-C takes, where the run removes its staged copies, stops the
     workers and records what was finished. A second SIGTERM during that is ignored.
+
+    It is passed on as a SIGINT when Python handles SIGINT, so that code which holds a
+    Ctrl-C back for a moment (a manifest row and its audit entry go together) holds this
+    one back too; where SIGINT is ignored (a job a script started in the background), it
+    is raised here.
     """
     def interrupt(_signum: int, _frame: object) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if callable(signal.getsignal(signal.SIGINT)):
+            signal.raise_signal(signal.SIGINT)
+            return
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
