@@ -32,7 +32,7 @@ def test_run_writes_the_report_and_says_where(run_output: tuple[Path, str]) -> N
         assert f'<section id="{section}">' in html
     _self_contained(html)
     assert "<svg" in html  # the outcome plot is embedded
-    assert "BurnedInAnnotation is YES" in html  # a withheld file's reason
+    assert "not a DICOM file" in html  # a failed file's reason
 
 
 def test_run_report_names_no_planted_value(run_output: tuple[Path, str],
