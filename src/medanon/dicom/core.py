@@ -36,6 +36,7 @@ from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.read import PixelSpan, SourceInstance
 from medanon.dicom.transform import Transformed, deidentify
 from medanon.dicom.write import SourceReadError
+from medanon.pixels.record import PixelRecord
 from medanon.profile.model import Ruleset
 
 
@@ -84,13 +85,15 @@ class Deidentified:
 
     ``pixel_element`` is a whole new Pixel Data element to write after the header (JPEG
     frames with their segments cleaned); else ``copy_pixels`` names source bytes to copy
-    unchanged; else the pixel data, if any, is inside ``dataset``.
+    unchanged; else the pixel data, if any, is inside ``dataset``. ``pixels`` is what the
+    burned-in text step did (frames searched, boxes blanked), None when it did not run.
     """
 
     transformed: Transformed
     transfer_syntax: str
     pixel_element: bytes | None = None
     copy_pixels: FilePixels | None = None
+    pixels: PixelRecord | None = None
 
     @property
     def dataset(self) -> Dataset:
@@ -117,7 +120,8 @@ def deidentify_instance(instance: Instance, ruleset: Ruleset, key: SecretKey,
             if pixels is not None else None
         report = clean_pixels_in_dataset(transformed.dataset, syntax, transformed.pixel_plan,
                                          value)
-        return Deidentified(transformed, report.transfer_syntax)  # pixels now inside
+        # The pixels are now inside the dataset.
+        return Deidentified(transformed, report.transfer_syntax, pixels=report.record)
     if not jpeg_segments.applies_to(syntax):
         return Deidentified(transformed, syntax, copy_pixels=pixels)
     if pixels is None:

@@ -16,19 +16,19 @@ def grow(box: Box, margin: int, rows: int, columns: int) -> Box | None:
 
 
 def blank_boxes(frame: NDArray[np.generic], boxes: tuple[Box, ...], margin: int,
-                fill: NDArray[np.generic] | int | float) -> int:
-    """Set every box (plus margin) of ``frame`` to ``fill``; returns how many boxes landed.
+                fill: NDArray[np.generic] | int | float) -> list[Box]:
+    """Set every box (plus margin) of ``frame`` to ``fill``; returns the areas blanked.
 
     ``frame`` is rows × columns (× samples), changed in place; ``fill`` is a scalar or
     one value per sample.
     """
     rows, columns = frame.shape[0], frame.shape[1]
-    blanked = 0
+    blanked: list[Box] = []
     for box in boxes:
         area = grow(box, margin, rows, columns)
         if area is None:
             continue
         x0, y0, x1, y1 = area
         frame[y0:y1, x0:x1, ...] = fill
-        blanked += 1
+        blanked.append(area)
     return blanked

@@ -14,6 +14,7 @@ from pydicom.dataset import Dataset
 
 from medanon.pixels.blank import blank_boxes
 from medanon.pixels.ocr import Detector
+from medanon.pixels.record import BlankedBox
 
 OVERLAY_GROUPS = range(0x6000, 0x6020, 2)
 OVERLAY_DATA = 0x3000
@@ -48,16 +49,17 @@ def drop_groups(dataset: Dataset, groups: tuple[int, ...]) -> None:
         del dataset[tag]
 
 
-def clean_overlay_planes(out: Dataset, detect: Detector, margin: int) -> int:
-    """Blank the text found in every overlay plane of ``out``; returns boxes blanked."""
+def clean_overlay_planes(out: Dataset, detect: Detector, margin: int) -> list[BlankedBox]:
+    """Blank the text found in every overlay plane of ``out``; returns the boxes blanked."""
     from pydicom.pixels.utils import pack_bits
 
-    blanked = 0
+    blanked: list[BlankedBox] = []
     for group in overlay_planes(out):
         plane = np.ascontiguousarray(out.overlay_array(group))
         frames = plane if plane.ndim == 3 else plane[None]
-        for frame in frames:
+        for index, frame in enumerate(frames):
             picture = np.repeat((frame.astype(np.uint8) * 255)[..., None], 3, axis=-1)
-            blanked += blank_boxes(frame[..., None], tuple(detect(picture)), margin, 0)
+            areas = blank_boxes(frame[..., None], tuple(detect(picture)), margin, 0)
+            blanked.extend(BlankedBox(index, *area, plane=group) for area in areas)
         out[group << 16 | OVERLAY_DATA].value = pack_bits(frames.reshape(-1), pad=True)
     return blanked

@@ -28,6 +28,7 @@ from medanon.pixels.graphics import (
     overlay_planes,
 )
 from medanon.pixels.likely import is_likely
+from medanon.pixels.record import BlankedBox, PixelRecord
 from medanon.pixels.regions import region_boxes
 from medanon.pixels.render import to_rgb8
 from medanon.pixels.settings import Box, Fill, OcrMode, PixelSettings
@@ -56,11 +57,20 @@ class PixelPlan:
 
 @dataclass(frozen=True)
 class PixelReport:
-    """What the pixel step did: boxes blanked and frames searched, never what they showed."""
+    """What the pixel step did (coordinates only) and the syntax the pixels are now in."""
 
-    boxes_blanked: int
-    frames_searched: int
+    record: PixelRecord
     transfer_syntax: str
+
+    @property
+    def boxes_blanked(self) -> int:
+        """Boxes blanked, in the image and in overlay planes."""
+        return len(self.record.boxes)
+
+    @property
+    def frames_searched(self) -> int:
+        """Frames OCR searched (identical frames share one search but each counts)."""
+        return self.record.frames_searched
 
 
 def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool,
@@ -96,7 +106,8 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> Pi
     detect = ocr.detector() if plan.search or plan.overlays else None
     if (plan.search or plan.overlays) and detect is None:
         raise DeidentificationError(ocr.MISSING)
-    blanked = searched = 0
+    blanked: list[BlankedBox] = []
+    searched = 0
     written = syntax
     if plan.touches_image:
         blanked, searched, written = _clean_image(out, value, syntax, plan, detect)
@@ -104,10 +115,11 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> Pi
         _keep_pixels(out, value, syntax)
     if plan.overlays and detect is not None:
         blanked += clean_overlay_planes(out, detect, plan.margin)
-    if plan.boxes or plan.search:
+    cleaned = bool(plan.boxes or plan.search)
+    if cleaned:
         out.BurnedInAnnotation = "NO"
         add_clean_pixel_code(out)
-    return PixelReport(blanked, searched, written)
+    return PixelReport(PixelRecord(searched, tuple(blanked), cleaned), written)
 
 
 def _keep_pixels(out: Dataset, value: bytes, syntax: str) -> None:
@@ -119,12 +131,13 @@ def _keep_pixels(out: Dataset, value: bytes, syntax: str) -> None:
 
 
 def _clean_image(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
-                 detect: ocr.Detector | None) -> tuple[int, int, str]:
+                 detect: ocr.Detector | None) -> tuple[list[BlankedBox], int, str]:
     frames = codec.decode(out, value, syntax)
     fill = _fill_value(frames, plan.fill)
     found: dict[bytes, list[Box]] = {}
-    blanked = searched = 0
-    for frame in frames.array:
+    blanked: list[BlankedBox] = []
+    searched = 0
+    for index, frame in enumerate(frames.array):
         boxes = list(plan.boxes)
         if detect is not None:
             digest = hashlib.sha256(frame.tobytes()).digest()
@@ -134,7 +147,8 @@ def _clean_image(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
                 found[digest] = detect(picture)
             boxes.extend(found[digest])
             searched += 1
-        blanked += blank_boxes(frame, tuple(boxes), plan.margin, fill)
+        areas = blank_boxes(frame, tuple(boxes), plan.margin, fill)
+        blanked.extend(BlankedBox(index, *area) for area in areas)
     if plan.clear_bits and frames.base is not None:
         # Native pixels keep their bits above BitsStored: overlays live there. Cleared.
         np.bitwise_and(frames.base, (1 << frames.bits_stored) - 1, out=frames.base)

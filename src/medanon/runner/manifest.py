@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from medanon.errors import ConfigurationError
+from medanon.runner import pixel_log
 from medanon.runner.outcome import FileOutcome, Status
 
 MANIFEST_NAME = "manifest.sqlite"
@@ -92,7 +93,7 @@ class Manifest:
         # A small page cache: memory stays flat however many rows the manifest grows to,
         # and the pages it reads again are in the operating system's cache anyway.
         self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + pixel_log.SCHEMA)
         self._pending: list[tuple[InputStamp, FileOutcome]] = []
         # The staged WRITTEN row of each output (at most one), so that settling an output's
         # owner costs one lookup however many rows wait for the next commit.
@@ -258,6 +259,7 @@ class Manifest:
                                  [(s.source_id,) for s, _o in batch])
             self._db.executemany(
                 "INSERT INTO net_hits(source_id, attribute, hits) VALUES (?, ?, ?)", net_hits)
+            pixel_log.store(self._db, [o for _s, o in batch])
             self._db.executemany(
                 "INSERT OR REPLACE INTO files(source_id, size, mtime_ns, status, output, reason,"
                 " bytes_out, clash_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -313,6 +315,10 @@ class Manifest:
             (Status.WRITTEN.value, Status.DUPLICATE.value))
         return [{"attribute": attribute, "files": files, "values": hits}
                 for attribute, files, hits in rows]
+
+    def pixel_totals(self) -> dict[str, int]:
+        """Files cleaned, boxes blanked, frames searched (:mod:`medanon.runner.pixel_log`)."""
+        return pixel_log.pixel_totals(self._db)
 
     def review_rows(self) -> list[dict[str, object]]:
         """The whitelist review: per removed attribute, files it was in and distinct values."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from medanon.dicom.review import ReviewItem
+from medanon.pixels.record import PixelRecord
 
 
 class Status(StrEnum):
@@ -31,6 +32,8 @@ class FileOutcome:
     review: tuple[ReviewItem, ...] = ()
     # One label ("(gggg,eeee) Keyword", never a value) per value the safety net cleaned.
     net_hits: tuple[str, ...] = ()
+    # What the burned-in text step did to the written file (coordinates only), if it ran.
+    pixels: PixelRecord | None = None
     # Set when this input's output replaced a different file of the same name: the digest
     # that decided the clash (the smaller wins), so the coordinator can settle who owns it.
     clash_digest: str | None = None

@@ -104,5 +104,5 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
     return FileOutcome(source_id, status, None, relpath.as_posix(), size, written,
                        transformed.review, clash_digest=digest, output_sha256=output_sha256,
                        actions=action_counts(transformed) if ctx.digests else (),
-                       net_hits=transformed.net_hits,
+                       net_hits=transformed.net_hits, pixels=output.pixels,
                        sealed=crosswalk_records(ctx, instance.dataset, transformed))
