@@ -23,6 +23,8 @@ FINDINGS_SHOWN = 500
 PROBLEMS_SHOWN = 500
 CENSUS_ATTRIBUTES_SHOWN = 1000
 CENSUS_VALUES_SHOWN = 10  # per attribute (--json keeps more)
+# The burned-in text step's counts in report.json (0 for a run from before they existed).
+PIXEL_COUNTS = ("files_cleaned", "boxes_blanked", "frames_searched", "files_with_pixel_step")
 
 
 def _outcomes(run: dict[str, Any] | None) -> dict[str, Any]:
@@ -46,6 +48,7 @@ def _outcomes(run: dict[str, Any] | None) -> dict[str, Any]:
         "reasons": [{"status": s, "reason": r, "files": n} for (s, r), n in
                     reasons.most_common()],
         "review": run.get("whitelist_review", []),
+        "pixels": {name: int((run.get("pixels") or {}).get(name, 0)) for name in PIXEL_COUNTS},
         "session_seconds": seconds,
         "session_files": processed,
         "session_rate": round(processed / seconds, 1) if seconds > 0 else None,

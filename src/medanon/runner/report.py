@@ -1,5 +1,9 @@
 """The run report: counts, every file that was not written and why, the whitelist review.
 
+It also counts what the burned-in text step did over the written files (``pixels``: files
+cleaned, boxes blanked, frames searched); the boxes themselves stay in the manifest
+(:mod:`medanon.runner.pixel_log`).
+
 Built from the manifest at the end of a run, so a run that was interrupted and resumed
 reports on all of its files, not only on the last session's. Files are named by the
 keyed hash of their relative path, never by path or content, so the report can travel
@@ -65,6 +69,8 @@ class RunReport:
     safety_net: list[dict[str, Any]]
     bytes_out: int
     session: SessionStats
+    # The burned-in text step over the written files (medanon.runner.pixel_log).
+    pixels: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -94,12 +100,17 @@ class RunReport:
             "problems": self.problems,
             "whitelist_review": self.review,
             "safety_net": self.safety_net,
+            "pixels": self.pixels,
         }
 
     def summary_line(self) -> str:
         """One line for the screen."""
         parts = [f"{self.counts[s.value]} {s.value}" for s in Status if self.counts.get(s.value)]
         text = f"{self.total} files: " + (", ".join(parts) if parts else "nothing to do")
+        if self.pixels.get("files_with_pixel_step"):
+            text += (f"; burned-in text: {self.pixels['files_cleaned']} files cleaned,"
+                     f" {self.pixels['boxes_blanked']} boxes blanked,"
+                     f" {self.pixels['frames_searched']} frames searched")
         if self.session.skipped:
             text += f" ({self.session.skipped} already done before this session)"
         if self.session.outputs_redone:
@@ -121,6 +132,7 @@ def report_from_manifest(manifest: Manifest, settings: dict[str, Any],
         safety_net=manifest.net_rows(),
         bytes_out=bytes_out,
         session=session,
+        pixels=manifest.pixel_totals(),
     )
 
 
