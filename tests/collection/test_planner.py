@@ -14,6 +14,7 @@ from medanon.collection.planner import (
     header_value,
     plan_collection,
 )
+from medanon.privacy.builders import IntervalSpec
 from medanon.profile.privacy_section import PrivacySection
 
 
@@ -113,3 +114,23 @@ def test_t_closeness_is_planned_and_checked() -> None:
     plan = plan_collection(rows, section, clinical)
     assert plan.check["passed"] and plan.check["t"] <= 0.3
     assert plan.method == "k-anonymity k=5 t=0.3 per patient"
+
+
+def test_builders_and_the_automatic_masking_of_clinical_codes() -> None:
+    rows = [PatientRow(f"MA{i:012d}", {AGE: float(30 + i)}, 1, 1) for i in range(20)]
+    zips = ("02139", "02141", "02142", "10002")
+    clinical = {row.patient: {"zip": zips[i % 4]} for i, row in enumerate(rows)}
+    section = PrivacySection(k=5, quasi_identifiers=(AGE, "clinical:zip"),
+                             hierarchies=(("age", IntervalSpec((5.0, 10.0, 20.0), 0.0,
+                                                               120.0)),),
+                             represent="midpoint")
+    plan = plan_collection(rows, section, clinical)
+    bands = {"30-34", "35-39", "40-44", "45-49", "30-39", "40-49", "20-39", "40-59", "*"}
+    for row, band, code in zip(rows, plan.published[AGE], plan.published["clinical:zip"],
+                               strict=True):
+        assert band in bands
+        low, _, high = band.partition("-")
+        assert band == "*" or float(low) <= row.values[AGE] <= float(high)
+        true = clinical[row.patient]["zip"]
+        assert code == "*" or (len(code) == 5 and true.startswith(code.rstrip("*")))
+    assert plan.check["passed"]

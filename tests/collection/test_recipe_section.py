@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from medanon.errors import RecipeError
+from medanon.privacy.builders import FileSpec
 from medanon.profile.recipe import Recipe, load_recipe, parse_recipe
 
 ISSUE_EXAMPLE = """
@@ -36,8 +37,26 @@ def test_the_issue_example_parses(tmp_path: Path) -> None:
     assert section.sensitive == "clinical:diagnosis"
     assert section.clinical_columns == ("diagnosis",)
     assert section.hierarchies == (("EthnicGroup",
-                                    str(tmp_path / "hierarchies" / "ethnic_group.csv")),)
+                                    FileSpec(tmp_path / "hierarchies" / "ethnic_group.csv")),)
     assert section.represent == "omit"
+
+
+def test_builders_use_the_syntax_of_medanon_table(tmp_path: Path) -> None:
+    from medanon.privacy.builders import IntervalSpec, MaskingSpec
+    from medanon.privacy.config import load_toml
+
+    builders = ('age = { intervals = [5, 10, 20], lower = 0, upper = 120 }\n'
+                '"clinical:zip" = { masking = true }\n')
+    recipe = parse_recipe('[privacy]\nk = 5\nquasi_identifiers = ["age", "clinical:zip"]\n'
+                          "[privacy.hierarchies]\n" + builders)
+    assert recipe.privacy is not None
+    specs = dict(recipe.privacy.hierarchies)
+    assert specs == {"age": IntervalSpec((5.0, 10.0, 20.0), 0.0, 120.0),
+                     "clinical:zip": MaskingSpec()}
+    table_config = tmp_path / "t.toml"
+    table_config.write_text('qi = ["age"]\nk = 5\n[hierarchies]\n' + builders)
+    assert load_toml(table_config)["hierarchies"] == specs
+    assert recipe.privacy.canonical()["hierarchies"]["age"]["intervals"] == [5.0, 10.0, 20.0]
 
 
 def test_a_recipe_without_the_section_keeps_its_fingerprint() -> None:
@@ -80,6 +99,10 @@ def test_the_section_changes_the_fingerprint() -> None:
      "neither a quasi-identifier"),
     ('[privacy]\nk = 5\nquasi_identifiers = ["InstitutionName"]',
      "unless retain-institution-identity"),
+    ('[privacy]\nk = 5\nquasi_identifiers = ["age"]\n[privacy.hierarchies]\n'
+     'age = { intervals = [5, 7] }', "privacy.hierarchies.age: intervals: each width"),
+    ('[privacy]\nk = 5\nquasi_identifiers = ["age"]\n[privacy.hierarchies]\n'
+     'age = { bands = [5] }', "name exactly one builder"),
 ])
 def test_problems_are_one_recipe_error(text: str, message: str) -> None:
     with pytest.raises(RecipeError, match=message.replace("[", r"\[").replace("(", r"\(")):

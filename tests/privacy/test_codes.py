@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from medanon.cli.table import register
 from medanon.errors import ConfigurationError, InputError
-from medanon.privacy.hierarchy import masking_hierarchy
+from medanon.privacy.builders import masking_hierarchy
 from medanon.privacy.tableio import read_table
 
 MRN = [f"{i:06d}" for i in range(100, 112)]
@@ -68,7 +68,7 @@ def test_csv_round_trip_keeps_codes_and_text(app: typer.Typer, tmp_path: Path) -
     source, output = tmp_path / "in.csv", tmp_path / "out.csv"
     write_csv(source)
     result = CliRunner().invoke(app, ["table", str(source), str(output), "--qi", "zip",
-                                      "--k", "6"])
+                                      "--k", "6", "--insensitive", "mrn,dose"])
     assert result.exit_code == 0, result.output
     text = pcsv.read_csv(output, convert_options=pcsv.ConvertOptions(
         column_types={"mrn": pa.string(), "zip": pa.string(), "dose": pa.string()}))
@@ -84,7 +84,7 @@ def test_parquet_round_trip_keeps_types_and_values(app: typer.Typer, tmp_path: P
     dose = [float(d) for d in DOSE]
     pq.write_table(pa.table({"mrn": MRN, "zip": ZIP, "dose": dose}), source)
     result = CliRunner().invoke(app, ["table", str(source), str(output), "--qi", "zip",
-                                      "--k", "3"])
+                                      "--k", "3", "--insensitive", "mrn,dose"])
     assert result.exit_code == 0, result.output
     out = pq.read_table(output)
     assert out.column("mrn").type == pa.string()
@@ -100,7 +100,7 @@ def test_unknown_output_suffix_is_refused(app: typer.Typer, tmp_path: Path,
     source = tmp_path / "in.csv"
     write_csv(source)
     output = tmp_path / ("out.xlsx" if flag is None else "out.csv")
-    args = ["table", str(source), str(output), "--qi", "zip", "--k", "3"]
+    args = ["table", str(source), str(output), "--qi", "zip", "--k", "3", "--insensitive", "mrn"]
     if flag is not None:
         args += [flag, str(tmp_path / "agg.xlsx")]
     result = CliRunner().invoke(app, args)
@@ -116,9 +116,11 @@ def test_unknown_input_suffix_is_refused(tmp_path: Path) -> None:
         read_table(source)
 
 
-def test_masking_hierarchy_only_for_codes_of_one_length() -> None:
+def test_masking_keeps_the_length_of_codes_of_one_length() -> None:
     mask = masking_hierarchy(["021", "020", "021"])
     assert mask is not None
-    assert mask.path("021") == ("021", "02*", "0**", "***")
-    assert masking_hierarchy(["021", "2141"]) is None
-    assert masking_hierarchy(["02*", "021"]) is None
+    assert mask.path("021") == ("021", "02*", "0**", "*")
+    mixed = masking_hierarchy(["021", "2141"])
+    assert mixed is not None and mixed.path("2141")[-2:] == ("2*", "*")
+    with pytest.raises(ConfigurationError, match="without '\\*'"):
+        masking_hierarchy(["02*", "021"])

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,9 +21,11 @@ from rich.table import Table
 from medanon._version import __version__
 from medanon.errors import ConfigurationError, PrivacyError
 from medanon.privacy.api import AnonymizationResult, anonymize
-from medanon.privacy.config import TableConfig, load_toml, parse_hierarchy_options, resolve
-from medanon.privacy.hierarchy import Hierarchy, masking_hierarchy
+from medanon.privacy.builders import build_all, canonical_specs
+from medanon.privacy.config import load_toml, parse_hierarchy_options, resolve
+from medanon.privacy.defaults import resolve_specs
 from medanon.privacy.metrics import METRIC_HELP
+from medanon.privacy.roles import Role, apply_roles, classify
 from medanon.privacy.tableio import (
     atomic_write,
     check_suffix,
@@ -55,8 +57,21 @@ def table(
         help="auto (hierarchical with a sensitive hierarchy, ordered if numeric, else "
              "equal), equal, ordered or hierarchical."),
     hierarchy: list[str] | None = typer.Option(
-        None, "--hierarchy", metavar="COLUMN=FILE.csv",
-        help="ARX-format hierarchy for a column (repeatable)."),
+        None, "--hierarchy", metavar="COLUMN=SPEC",
+        help="Hierarchy for a column (repeatable): an ARX-format FILE.csv, "
+             "intervals:5,10,20[:LOWER[:UPPER]], ordering:V1,V2,...[:GROUPS] or "
+             "masking[:KEEP]."),
+    insensitive: str | None = typer.Option(
+        None, "--insensitive", help="Columns kept exactly as read, comma-separated."),
+    identifying: str | None = typer.Option(
+        None, "--identifying", help="Direct identifiers removed from the output."),
+    pseudonymise: str | None = typer.Option(
+        None, "--pseudonymise",
+        help="Direct identifiers replaced by a keyed pseudonym (the PatientID medanon run "
+             "gives the same value with the same key), so tables stay joinable."),
+    key: Path | None = typer.Option(None, "--key", help="Key file for --pseudonymise."),
+    key_env: str | None = typer.Option(
+        None, "--key-env", help="Environment variable holding the key for --pseudonymise."),
     max_suppression: float | None = typer.Option(
         None, "--max-suppression", help="Share of records that may be suppressed (0..1)."),
     missing: str | None = typer.Option(
@@ -80,15 +95,18 @@ def table(
 
     Rows keep their order; each quasi-identifier becomes a range "lo-hi", a hierarchy
     label or a set "{a,b}"; suppressed rows show "*"; the columns equivalence_class
-    and suppressed are appended. The output is re-checked independently and never
-    written if a model fails.
+    and suppressed are appended. Every other column is written as read, except
+    identifying ones (removed) and pseudonymised ones. Columns given no role are kept
+    with a warning, unless they look like direct identifiers (refused). The output is
+    re-checked independently and never written if a model fails.
     """
     file_values: dict[str, Any] = load_toml(config) if config is not None else {}
     cli_values: dict[str, Any] = {
         "qi": qi, "sensitive": sensitive, "k": k, "l": l, "l_model": l_model, "c": c, "t": t,
         "t_distance": t_distance, "hierarchies": parse_hierarchy_options(hierarchy or []),
         "max_suppression": max_suppression, "missing": missing,
-        "risk_threshold": risk_threshold, "cluster": cluster,
+        "risk_threshold": risk_threshold, "cluster": cluster, "insensitive": insensitive,
+        "identifying": identifying, "pseudonymise": pseudonymise,
     }
     settings = resolve(file_values, cli_values)
     if output.resolve() == source.resolve():
@@ -98,15 +116,18 @@ def table(
             check_suffix(target, "output")
     started = time.perf_counter()
     read = read_table(source)
-    hierarchies: dict[str, Path | Hierarchy] = dict(settings.hierarchies)
-    for name in settings.qi:
-        column = read.table.column(name) if name in read.table.column_names else None
-        if name not in hierarchies and column is not None and column.type == pa.string() \
-                and name in read.codes:
-            mask = masking_hierarchy((v for v in column.to_pylist() if v is not None),
-                                     source=f"masking of {name}")
-            if mask is not None:
-                hierarchies[name] = mask
+    roles = classify(read.table, settings.qi, settings.sensitive, {
+        Role.INSENSITIVE: settings.insensitive, Role.IDENTIFYING: settings.identifying,
+        Role.PSEUDONYMISED: settings.pseudonymise})
+    pseudonym = _pseudonym(key, key_env) if settings.pseudonymise else None
+    if roles.unclassified:
+        Console(stderr=True, width=140).print(
+            f"warning: {len(roles.unclassified)} column(s) given no role, kept as read: "
+            + ", ".join(roles.unclassified)
+            + " (say --insensitive, --identifying or --pseudonymise)", markup=False)
+    specs = resolve_specs(read.table, settings.qi, settings.sensitive, settings.hierarchies,
+                          read.codes)
+    hierarchies = build_all(specs, read.table)
     result = anonymize(
         read.table, qi=list(settings.qi), sensitive=settings.sensitive, k=settings.k,
         l=settings.l, l_model=settings.l_model,  # type: ignore[arg-type]
@@ -116,13 +137,15 @@ def table(
         missing=settings.missing,  # type: ignore[arg-type]
         risk_threshold=settings.risk_threshold, cluster=settings.cluster)
     elapsed = time.perf_counter() - started
-    sensitive_hierarchy = settings.hierarchies.get(settings.sensitive or "")
-    verdict = result.check(sensitive_hierarchy)
+    tree = hierarchies.get(settings.sensitive or "")  # the checker reads plain leaf paths
+    verdict = result.check(None if tree is None else {row[0]: row[1:] for row in tree.rows})
     if not verdict.passed:
         raise PrivacyError("the published table fails the independent check ("
                            + "; ".join(verdict.violations) + "); nothing was written")
     delimiter = "," if is_parquet(source) else read.delimiter
-    write_table(restore_text(result.arrow, read, set(settings.qi)), output, delimiter)
+    published = apply_roles(restore_text(result.arrow, read, set(settings.qi)), roles,
+                            pseudonym)
+    write_table(published, output, delimiter)
     written = [output]
     if aggregate is not None:
         from medanon.privacy.aggregate import aggregate_table
@@ -141,7 +164,9 @@ def table(
     report_path = report or output.with_suffix(".json")
     if report_path == output:
         report_path = output.with_name(output.name + ".report.json")
-    document = _report(source, output, settings, result, verdict.as_dict(), elapsed)
+    document = _report(source, output, result, verdict.as_dict(), elapsed)
+    document["settings"]["hierarchies"] = canonical_specs(specs)
+    document["columns"] = roles.as_dict()
     text = json.dumps(document, indent=2) + "\n"
 
     def dump(target: Path) -> None:
@@ -152,11 +177,20 @@ def table(
     _print(result, verdict.as_dict(), elapsed, written)
 
 
-def _report(source: Path, output: Path, settings: TableConfig, result: AnonymizationResult[Any],
+def _pseudonym(key: Path | None, key_env: str | None) -> Callable[[str], str]:
+    """The keyed pseudonym of a value: the PatientID ``medanon run`` would give it."""
+    from medanon.cli.run import resolve_key
+    from medanon.dicom.pseudonyms import patient_pseudonym
+
+    secret, notice = resolve_key(key, key_env)
+    if notice:
+        Console(stderr=True).print(notice, markup=False)
+    return lambda value: patient_pseudonym(secret, "id:" + value)
+
+
+def _report(source: Path, output: Path, result: AnonymizationResult[Any],
             verdict: dict[str, Any], elapsed: float) -> dict[str, Any]:
     values = result.settings.as_dict()
-    values["hierarchies"].update(
-        {col: str(path) for col, path in settings.hierarchies.items()})
     return {
         "tool": f"medanon {__version__}",
         "input": source.name,

@@ -164,6 +164,22 @@ def build_table(patients: Sequence[PatientRow], section: PrivacySection,
     return pa.table(columns)
 
 
+def _hierarchies(table: Any, section: PrivacySection) -> dict[str, Any]:
+    """The section's files and builders over the collection, and masking for clinical codes.
+
+    The automatic masking is ``medanon table``'s default, applied to clinical columns
+    only: header attributes have their own kinds (numbers, sexes, names of models).
+    """
+    from medanon.privacy.builders import build_all
+    from medanon.privacy.defaults import resolve_specs
+    from medanon.privacy.tableio import code_columns
+
+    codes = {name for name in code_columns(table) if name.startswith(CLINICAL_PREFIX)}
+    specs = resolve_specs(table, section.quasi_identifiers, section.sensitive,
+                          dict(section.hierarchies), codes)
+    return dict(build_all(specs, table))
+
+
 def _check_inputs(table: Any, patients: Sequence[PatientRow], section: PrivacySection) -> None:
     """Refuse, with one message naming the attribute, what the engine would refuse later."""
     import pyarrow.compute as pc
@@ -221,7 +237,7 @@ def plan_collection(patients: Sequence[PatientRow], section: PrivacySection,
     qis = list(section.quasi_identifiers)
     result = anonymize(table, qi=qis, sensitive=section.sensitive, k=section.k, l=section.l,
                        l_model=section.l_model,  # type: ignore[arg-type]
-                       c=section.c, t=section.t, hierarchies=dict(section.hierarchies),
+                       c=section.c, t=section.t, hierarchies=_hierarchies(table, section),
                        max_suppression=section.max_suppression, missing="suppress")
     suppressed_mask = np.asarray(result.suppressed, dtype=bool)
     kept_rows = np.flatnonzero(~suppressed_mask)

@@ -2,17 +2,24 @@
 
 Example::
 
-    qi = ["age", "sex", "zip"]
+    qi = ["age", "sex", "zip", "icd10"]
     sensitive = "diagnosis"
+    insensitive = ["dose"]            # kept as read
+    identifying = ["name", "phone"]   # removed
+    pseudonymise = ["mrn"]            # replaced by a keyed pseudonym (joinable)
     k = 5
     l = 3
     l_model = "entropy"
     max_suppression = 0.01
 
     [hierarchies]
-    zip = "hierarchies/zip.csv"   # relative to this file
+    zip = "hierarchies/zip.csv"   # ARX file, relative to this file
+    age = { intervals = [5, 10, 20], lower = 0, upper = 120 }
+    icd10 = { masking = true }
 
 Unknown keys are refused (a typo would otherwise silently weaken the protection).
+Hierarchy declarations are :mod:`medanon.privacy.builders`' syntax, shared with the
+recipe's ``[privacy.hierarchies]``.
 """
 
 from __future__ import annotations
@@ -24,12 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from medanon.errors import ConfigurationError
+from medanon.privacy.builders import HierarchySpec, spec_from_option, spec_from_toml
 from medanon.privacy.metrics.risk import DEFAULT_THRESHOLD
 
 KEYS = {
     "qi", "sensitive", "k", "l", "l_model", "c", "t", "t_distance", "hierarchies",
-    "max_suppression", "missing", "risk_threshold", "cluster",
+    "max_suppression", "missing", "risk_threshold", "cluster", "insensitive", "identifying",
+    "pseudonymise",
 }
+ROLE_KEYS = ("insensitive", "identifying", "pseudonymise")
 
 
 @dataclass(frozen=True)
@@ -44,15 +54,18 @@ class TableConfig:
     c: float | None = None
     t: float | None = None
     t_distance: str = "auto"
-    hierarchies: dict[str, Path] = field(default_factory=dict)
+    hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
     max_suppression: float = 0.0
     missing: str = "error"
     risk_threshold: float = DEFAULT_THRESHOLD
     cluster: str | None = None
+    insensitive: tuple[str, ...] = ()
+    identifying: tuple[str, ...] = ()
+    pseudonymise: tuple[str, ...] = ()
 
 
 def load_toml(path: Path) -> dict[str, Any]:
-    """Read a settings file; keys may use ``-`` or ``_``; hierarchy paths become absolute."""
+    """Read a settings file; keys may use ``-`` or ``_``; hierarchy files become absolute."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -66,31 +79,38 @@ def load_toml(path: Path) -> dict[str, Any]:
                                  f"(known: {', '.join(sorted(KEYS))})")
     hierarchies = values.get("hierarchies", {})
     if not isinstance(hierarchies, Mapping):
-        raise ConfigurationError(f"settings {path}: [hierarchies] must map columns to files")
-    values["hierarchies"] = {str(column): (path.parent / str(file)).resolve()
-                             for column, file in hierarchies.items()}
+        raise ConfigurationError(f"settings {path}: [hierarchies] must map columns to files "
+                                 "or builders")
+    try:
+        values["hierarchies"] = {
+            str(column): spec_from_toml(spec, f"hierarchies.{column}", path.parent)
+            for column, spec in hierarchies.items()}
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"settings {path}: {exc}") from None
     return values
 
 
-def split_list(value: Any) -> tuple[str, ...]:
+def split_list(value: Any, name: str = "qi") -> tuple[str, ...]:
     """A list from TOML or a comma-separated string from the command line."""
     if isinstance(value, str):
         items = [item.strip() for item in value.split(",")]
     elif isinstance(value, list | tuple):
         items = [str(item).strip() for item in value]
     else:
-        raise ConfigurationError("qi must be a list of column names")
+        raise ConfigurationError(f"{name} must be a list of column names")
     return tuple(item for item in items if item)
 
 
-def parse_hierarchy_options(options: list[str]) -> dict[str, Path]:
-    """``COLUMN=FILE`` pairs from ``--hierarchy``."""
-    out: dict[str, Path] = {}
+def parse_hierarchy_options(options: list[str]) -> dict[str, HierarchySpec]:
+    """``COLUMN=FILE`` or ``COLUMN=BUILDER`` pairs from ``--hierarchy``."""
+    out: dict[str, HierarchySpec] = {}
     for option in options:
-        column, sep, file = option.partition("=")
-        if not sep or not column.strip() or not file.strip():
-            raise ConfigurationError(f"--hierarchy {option!r}: expected COLUMN=FILE.csv")
-        out[column.strip()] = Path(file.strip())
+        column, sep, spec = option.partition("=")
+        if not sep or not column.strip() or not spec.strip():
+            raise ConfigurationError(
+                f"--hierarchy {option!r}: expected COLUMN=FILE.csv, COLUMN=intervals:WIDTHS"
+                "[:LOWER[:UPPER]], COLUMN=ordering:V1,V2,...[:GROUPS] or COLUMN=masking[:KEEP]")
+        out[column.strip()] = spec_from_option(spec.strip())
     return out
 
 
@@ -122,6 +142,7 @@ def resolve(file_values: Mapping[str, Any], cli_values: Mapping[str, Any]) -> Ta
             missing=str(merged.get("missing", "error")),
             risk_threshold=float(merged.get("risk_threshold", DEFAULT_THRESHOLD)),
             cluster=merged.get("cluster"),
+            **{key: split_list(merged.get(key) or (), key) for key in ROLE_KEYS},
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"invalid setting: {exc}") from None

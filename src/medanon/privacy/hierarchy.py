@@ -154,20 +154,3 @@ def load_hierarchy(path: str | Path) -> Hierarchy:
 def hierarchy_from_mapping(paths: Iterable[Sequence[str]], source: str = "hierarchy") -> Hierarchy:
     """Build a hierarchy from in-memory rows (leaf first, root last)."""
     return Hierarchy(tuple(tuple(str(cell) for cell in row) for row in paths), source=source)
-
-
-def masking_hierarchy(values: Iterable[str], source: str = "masking") -> Hierarchy | None:
-    """Mask trailing characters one level at a time (``02139`` -> ``0213*`` -> ... ``*****``).
-
-    The natural hierarchy of a code such as a ZIP, built when no file is given. Only
-    for codes of one length without ``*`` (else a mask could equal a value, or masks of
-    different lengths would not form one tree); otherwise None, and the column is
-    generalised to sets of its values.
-    """
-    leaves = sorted({value.strip() for value in values if value.strip()})
-    if not leaves or len({len(leaf) for leaf in leaves}) != 1 or any("*" in v for v in leaves):
-        return None
-    width = len(leaves[0])
-    rows = [tuple(leaf[:width - masked] + ROOT_LABEL * masked for masked in range(width + 1))
-            for leaf in leaves]
-    return Hierarchy(tuple(rows), source=source)

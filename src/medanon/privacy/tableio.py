@@ -4,9 +4,10 @@ CSV input: the delimiter is sniffed among ``,`` ``;`` and tab from the first lin
 CRLF line ends and a UTF-8 byte-order mark are fine, and only an empty field counts
 as missing (the text ``NA`` stays a value: it may be a real category). Numbers and
 dates are typed by Arrow's inference, except code columns: a column named like a code
-(zip, postcode, mrn, id, phone ...) or holding a value with a leading zero is read as
-text, so ``02139`` stays ``02139``. Every column is also kept as read (text), so columns
-the engine does not generalise can be written back with the same characters. Only
+(zip, postcode, mrn, id, phone ...), or holding a value with a leading zero or more
+digits than a float keeps, is read as text, so ``02139`` stays ``02139``. Every column
+is also kept as read (text), so columns the engine does not generalise can be written
+back with the same characters. Only
 the suffixes below are read or written; anything else is refused. Output goes to a
 temporary file beside the target, renamed into place once complete, so a failed run
 never leaves half a table.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,13 +28,10 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from medanon.errors import ConfigurationError, InputError
+from medanon.privacy.columns import are_codes, has_code_shape, is_code_name
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-CODE_NAME = re.compile(
-    r"(^|[^a-z])(zip|zipcode|postcode|postal|plz|mrn|id|code|icd|phone|tel|ssn|nhs)"
-    r"([^a-z]|$)|(zip|postcode|postal|mrn|icd|phone|code)", re.IGNORECASE)
-LEADING_ZERO = r"^0\d"
 DELIMITERS = (",", ";", "\t")
 
 
@@ -45,12 +42,7 @@ class ReadTable:
     table: pa.Table
     delimiter: str  # "," for Parquet input
     text: pa.Table | None = None  # CSV input: every column as the text read
-    codes: frozenset[str] = frozenset()  # CSV columns kept as text because they are codes
-
-
-def is_code_name(name: str) -> bool:
-    """Whether a column name says it holds codes (identifiers, ZIPs, phone numbers)."""
-    return CODE_NAME.search(name) is not None
+    codes: frozenset[str] = frozenset()  # text columns holding codes (masked by default)
 
 
 def check_suffix(path: Path, role: str) -> None:
@@ -89,20 +81,21 @@ def read_table(path: str | Path) -> ReadTable:
         raise InputError(f"cannot read {path}: no such file")
     try:
         if is_parquet(path):
-            return ReadTable(pq.read_table(path), ",")
+            table = pq.read_table(path)
+            return ReadTable(table, ",", None, code_columns(table))
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             sample = handle.read(65536)
         delimiter = sniff_delimiter(sample)
-        table = _read_csv(path, delimiter, None)
-        text = _read_csv(path, delimiter, dict.fromkeys(table.column_names, pa.string()))
+        typed = _read_csv(path, delimiter, None)
+        text = _read_csv(path, delimiter, dict.fromkeys(typed.column_names, pa.string()))
     except (OSError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise InputError(f"cannot read {path}: {_reason(exc)}") from None
-    names = [name.lstrip("\ufeff").strip() for name in table.column_names]
-    codes = frozenset(name for i, name in enumerate(names) if _is_code(name, text.column(i)))
-    columns = [text.column(i) if name in codes else table.column(i)
-               for i, name in enumerate(names)]
-    return ReadTable(pa.table(columns, names=names), delimiter, text.rename_columns(names),
-                     codes)
+    names = [name.lstrip("\ufeff").strip() for name in typed.column_names]
+    text = text.rename_columns(names)
+    columns = [text.column(i) if _keep_as_text(name, typed.column(i), text.column(i))
+               else typed.column(i) for i, name in enumerate(names)]
+    table = pa.table(columns, names=names)
+    return ReadTable(table, delimiter, text, code_columns(table))
 
 
 def _read_csv(path: Path, delimiter: str, types: dict[str, pa.DataType] | None) -> pa.Table:
@@ -115,11 +108,29 @@ def _read_csv(path: Path, delimiter: str, types: dict[str, pa.DataType] | None) 
                                             column_types=types))
 
 
-def _is_code(name: str, text: pa.ChunkedArray) -> bool:
-    """Codes stay text: numbers would lose leading zeros and become ranges."""
-    if is_code_name(name):
+def _keep_as_text(name: str, typed: pa.ChunkedArray, text: pa.ChunkedArray) -> bool:
+    """Codes stay text: as numbers they would lose leading zeros and become ranges."""
+    if pa.types.is_string(typed.type):
         return True
-    return bool(pc.any(pc.match_substring_regex(text, LEADING_ZERO)).as_py())
+    return is_code_name(name) or has_code_shape(_distinct_texts(text))
+
+
+def _distinct_texts(column: pa.ChunkedArray) -> list[str]:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return []
+    return [v for v in pc.unique(column).to_pylist() if v is not None]
+
+
+def code_columns(table: pa.Table) -> frozenset[str]:
+    """Text columns that hold codes, by name or by the shape of every value."""
+    found = set()
+    for name in table.column_names:
+        texts = _distinct_texts(table.column(name))
+        if texts and (is_code_name(name) or has_code_shape(texts) or are_codes(texts)):
+            found.add(name)
+    return frozenset(found)
 
 
 def restore_text(published: pa.Table, read: ReadTable, generalised: set[str]) -> pa.Table:

@@ -13,6 +13,8 @@
 
     [privacy.hierarchies]      # optional, per quasi-identifier (ARX format)
     EthnicGroup = "hierarchies/ethnic_group.csv"
+    age = { intervals = [5, 10, 20], lower = 0, upper = 120 }   # or a builder, as in
+    "clinical:zip" = { masking = true }                         # medanon table's TOML
 
 A third choice beside removing (the Basic Profile) and retaining (Retain Patient
 Characteristics) patient characteristics, so choosing both for one attribute is an error.
@@ -28,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from medanon.errors import ConfigurationError
+from medanon.privacy.builders import FileSpec, HierarchySpec, spec_from_toml
 from medanon.profile.model import Option
 
 CLINICAL_PREFIX = "clinical:"
@@ -58,7 +62,13 @@ class PrivacySection:
     max_suppression: float = 0.0
     sensitive: str | None = None
     represent: str = "omit"
-    hierarchies: tuple[tuple[str, str], ...] = ()
+    hierarchies: tuple[tuple[str, HierarchySpec], ...] = ()
+
+    def __post_init__(self) -> None:
+        # A plain path is a hierarchy file (how sections were built before builders).
+        specs = tuple((name, FileSpec(Path(spec)) if isinstance(spec, str | Path) else spec)
+                      for name, spec in self.hierarchies)
+        object.__setattr__(self, "hierarchies", specs)
 
     @property
     def clinical_columns(self) -> tuple[str, ...]:
@@ -90,7 +100,7 @@ class PrivacySection:
                 "max_suppression": self.max_suppression,
                 "quasi_identifiers": list(self.quasi_identifiers),
                 "sensitive": self.sensitive, "represent": self.represent,
-                "hierarchies": {name: path for name, path in self.hierarchies}}
+                "hierarchies": {name: spec.canonical() for name, spec in self.hierarchies}}
 
 
 @lru_cache(maxsize=1)
@@ -239,25 +249,27 @@ def _represent(data: Mapping[str, Any], problem: Problem) -> str:
 
 
 def _hierarchies(table: object, qis: tuple[str, ...], sensitive: str | None,
-                 folder: Path | None, problem: Problem) -> tuple[tuple[str, str], ...]:
+                 folder: Path | None, problem: Problem
+                 ) -> tuple[tuple[str, HierarchySpec], ...]:
+    """Files or builders, in the syntax ``medanon table`` reads (``privacy.builders``)."""
     path = ("privacy", "hierarchies")
     if not isinstance(table, Mapping):
-        raise problem(path, "privacy.hierarchies: expected a table of name = \"file.csv\"")
-    resolved: list[tuple[str, str]] = []
+        raise problem(path, "privacy.hierarchies: expected a table of name = \"file.csv\" "
+                            "or name = { intervals | ordering | masking = ... }")
+    resolved: list[tuple[str, HierarchySpec]] = []
     for name, location in table.items():
         if name not in qis and name != sensitive:
             raise problem(path + (name,), f"privacy.hierarchies: {name!r} is neither a "
                                           "quasi-identifier nor the sensitive attribute")
-        if not isinstance(location, str) or not location:
-            raise problem(path + (name,), f"privacy.hierarchies.{name}: expected a file name")
-        file = Path(location)
-        if not file.is_absolute() and folder is not None:
-            file = folder / file
-        if not file.is_file():
+        try:
+            spec = spec_from_toml(location, f"privacy.hierarchies.{name}", folder)
+        except ConfigurationError as exc:
+            raise problem(path + (name,), str(exc)) from None
+        if isinstance(spec, FileSpec) and not spec.path.is_file():
             raise problem(path + (name,), f"privacy.hierarchies.{name}: no such file "
                                           f"{location!r}")
-        resolved.append((name, str(file)))
-    return tuple(sorted(resolved))
+        resolved.append((name, spec))
+    return tuple(sorted(resolved, key=lambda item: item[0]))
 
 
 def conflicts(section: PrivacySection, options: frozenset[Option],
