@@ -179,3 +179,18 @@ def test_numeric_leaves_match_the_engine_text() -> None:
     column = pa.chunked_array([[39.0, 40.5, None, math.nan]])
     tree = build_hierarchy(IntervalSpec((10.0,)), "age", column)
     assert set(tree.leaves) == {"39", "40.5"}
+
+
+def test_command_line_errors_name_the_column() -> None:
+    with pytest.raises(ConfigurationError, match=r"^--hierarchy age: intervals: each width"):
+        parse_hierarchy_options(["age=intervals:5,7"])
+    with pytest.raises(ConfigurationError, match=r"^--hierarchy zip: expected masking"):
+        parse_hierarchy_options(["zip=masking:1:2"])
+
+
+def test_codes_already_masked_are_left_to_sets() -> None:
+    from medanon.privacy.defaults import resolve_specs
+
+    table = pa.table({"zip": ["021**", "02139"], "icd": ["E11", "I10"], "age": [1, 2]})
+    specs = resolve_specs(table, ["zip", "icd", "age"], None, {}, {"zip", "icd"})
+    assert specs == {"icd": MaskingSpec()}

@@ -178,11 +178,11 @@ def spec_from_option(text: str, folder: Path | None = None) -> HierarchySpec:
     ``masking[:3,1]``; anything else is a file name.
     """
     builder, _, rest = text.partition(":")
-    where = f"--hierarchy {builder}"
+    where = builder
     parts = rest.split(":") if rest else []
     if builder == "intervals":
         if not 1 <= len(parts) <= 3:
-            raise ConfigurationError("--hierarchy intervals:WIDTHS[:LOWER[:UPPER]], e.g. "
+            raise ConfigurationError("expected intervals:WIDTHS[:LOWER[:UPPER]], e.g. "
                                      "age=intervals:5,10,20:0:120")
         widths = _numbers(_split(parts[0]), where)
         lower = _number(parts[1], where) if len(parts) > 1 and parts[1] else 0.0
@@ -190,15 +190,15 @@ def spec_from_option(text: str, folder: Path | None = None) -> HierarchySpec:
         return IntervalSpec(widths, lower, upper)
     if builder == "ordering":
         if not 1 <= len(parts) <= 2:
-            raise ConfigurationError("--hierarchy ordering:V1,V2,...[:GROUPS], e.g. "
+            raise ConfigurationError("expected ordering:V1,V2,...[:GROUPS], e.g. "
                                      "stage=ordering:I,II,III,IV:2")
         groups = _integers(_split(parts[1]), where) if len(parts) > 1 else ()
         return OrderingSpec(tuple(_split(parts[0])), groups)
     if builder == "masking":
         if len(parts) > 1:
-            raise ConfigurationError("--hierarchy masking[:KEEP], e.g. zip=masking:3,1")
+            raise ConfigurationError("expected masking[:KEEP], e.g. zip=masking:3,1")
         return MaskingSpec(_integers(_split(parts[0]), where) if parts else None)
-    return spec_from_toml(text, "--hierarchy", folder)
+    return spec_from_toml(text, "file", folder)
 
 
 def _split(text: str) -> list[str]:

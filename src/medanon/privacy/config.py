@@ -110,7 +110,10 @@ def parse_hierarchy_options(options: list[str]) -> dict[str, HierarchySpec]:
             raise ConfigurationError(
                 f"--hierarchy {option!r}: expected COLUMN=FILE.csv, COLUMN=intervals:WIDTHS"
                 "[:LOWER[:UPPER]], COLUMN=ordering:V1,V2,...[:GROUPS] or COLUMN=masking[:KEEP]")
-        out[column.strip()] = spec_from_option(spec.strip())
+        try:
+            out[column.strip()] = spec_from_option(spec.strip())
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"--hierarchy {column.strip()}: {exc}") from None
     return out
 
 

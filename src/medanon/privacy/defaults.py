@@ -7,7 +7,8 @@ The automatic choice, documented in the README:
   publish fixed bands such as 5-year age groups instead);
 * codes (text columns named like codes, holding leading zeros, or whose every value
   is digits or upper-case letters with digits, such as ZIPs and ICD-10): ``masking``
-  from the end, so ``02139`` can become ``021**`` and never a set of unrelated codes;
+  from the end, so ``02139`` can become ``021**`` and never a set of unrelated codes
+  (codes that already hold ``*`` are left to sets: a mask could equal a value);
 * other text: sets of the values present (``{a,b}``), cut in natural order.
 
 Ordering needs the order, which only the user knows, so it is never automatic.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from medanon.privacy.builders import HierarchySpec, MaskingSpec
 
@@ -35,6 +37,13 @@ def resolve_specs(table: pa.Table, qi: Sequence[str], sensitive: str | None,
     for name in qi:
         if name in specs or name == sensitive or name not in table.column_names:
             continue
-        if name in codes:
+        if name in codes and not _has_star(table.column(name)):
             specs[name] = MaskingSpec()
     return specs
+
+
+def _has_star(column: pa.ChunkedArray) -> bool:
+    """Codes already masked (``021**``): a mask could equal a value, so sets instead."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return bool(pc.any(pc.match_substring(column, "*")).as_py())
