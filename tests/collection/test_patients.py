@@ -114,7 +114,16 @@ def test_patient_row_takes_the_first_study(key: SecretKey) -> None:
         assert patient.values["PatientWeight"] == 80
         assert patient.values[FIRST_STUDY_YEAR] == 2019
         assert patient.studies == 3
+        assert patient.study_years == {later.study: 2}  # undated and first: no years
     assert aggregate_patients([later, first, undated])[0].files == 3
+
+
+def test_a_later_age_grows_by_the_whole_years_since_the_first_study() -> None:
+    from medanon.dicom.plan import age_in_later_study
+
+    assert age_in_later_study("064Y", 2) == "066Y"
+    assert age_in_later_study("998Y", 2) is None  # beyond what AS can hold
+    assert age_in_later_study("", 2) is None and age_in_later_study("006M", 1) is None
 
 
 def test_missing_at_the_first_study_falls_back_to_a_later_one(key: SecretKey) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from hypothesis import given
@@ -43,11 +44,15 @@ def test_sex_mixed_in_a_class_is_empty_and_shared_sex_is_written() -> None:
 
 def test_the_plan_round_trips_and_patients_of_a_class_share_values() -> None:
     section = PrivacySection(k=5, quasi_identifiers=(AGE, "PatientSex"), represent="midpoint")
-    plan = plan_collection(_rows(), section)
+    rows = _rows()
+    rows[0] = dataclasses.replace(rows[0], study_years={"0123456789abcdef": 3})
+    plan = plan_collection(rows, section)
+    assert plan.study_years == {"0123456789abcdef": 3}  # the patient's age is written
     again = PrivacyPlan.from_json(plan.as_json())
     assert again == plan and again.fingerprint == plan.fingerprint
     carried = collection_plan(plan)
     assert carried.closed and carried.fingerprint == plan.fingerprint
+    assert carried.study_years == plan.study_years
     by_class: dict[int, set[tuple[tuple[int, str | None], ...]]] = {}
     for patient, class_id in zip(plan.patients, plan.classes, strict=True):
         by_class.setdefault(class_id, set()).add(

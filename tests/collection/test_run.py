@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ import pydicom
 import pytest
 
 from medanon.collection.headers import scan_headers
-from medanon.collection.patients import aggregate_patients
+from medanon.collection.patients import aggregate_patients, completed_years
 from medanon.collection.run import PLAN_NAME, ClinicalInput, PrivateRunResult, run_private
 from medanon.custody.keys import SecretKey
 from medanon.privacy.checker import check
@@ -48,7 +49,10 @@ def _headers(dst: Path) -> dict[str, list[dict[str, str | None]]]:
         values = {k: (str(ds[k].value) if k in ds and ds[k].value is not None else
                       ("" if k in ds else None)) for k in HEADER_QIS.values()}
         values["method"] = "\\".join(ds.DeidentificationMethod)
+        values["StudyDate"] = str(ds.get("StudyDate", ""))
         by_patient.setdefault(str(ds.PatientID), []).append(values)
+    for files in by_patient.values():  # the first study's files first
+        files.sort(key=lambda values: values["StudyDate"] or "99999999")
     return by_patient
 
 
@@ -110,9 +114,25 @@ def test_every_file_of_a_patient_carries_the_same_values(midpoint_run: PrivateRu
                                                          ) -> None:
     headers = _headers(midpoint_run.release.parent)
     assert any(len(files) > 1 for files in headers.values())
+    later_ages = 0
     for files in headers.values():
-        assert all(f == files[0] for f in files)
-        assert "k-anonymity k=5 l=2 distinct per patient" in files[0]["method"]
+        first = files[0]
+        for f in files:
+            assert {**f, "PatientAge": None, "StudyDate": None} == \
+                {**first, "PatientAge": None, "StudyDate": None}
+            age, first_age = f["PatientAge"], first["PatientAge"]
+            assert bool(age) == bool(first_age)
+            if age and first_age:  # grown by the whole years between the (shifted) dates
+                years = completed_years(_date(first["StudyDate"]), _date(f["StudyDate"]))
+                assert int(age[:3]) == int(first_age[:3]) + (years or 0)
+                later_ages += age != first_age
+        assert "k-anonymity k=5 l=2 distinct per patient" in first["method"]
+    assert later_ages > 0  # the cohort has studies a year or more after the first
+
+
+def _date(text: str | None) -> dt.date:
+    assert text
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
 def test_published_and_header_values_contain_the_truth(midpoint_run: PrivateRunResult,

@@ -85,6 +85,8 @@ class PatientRow:
     files: int
     first_study_date: str | None = None
     unparseable: tuple[str, ...] = field(default=())
+    study_years: Mapping[str, int] = field(default_factory=dict)
+    """Whole years from the first study to each later dated study (only those of 1 or more)."""
 
 
 def parse_age_string(text: str) -> int | None:
@@ -152,11 +154,12 @@ def file_row(dataset: Dataset, key: SecretKey, keywords: Sequence[str] = CANDIDA
     ``keywords`` are the DICOM attributes to read besides ``age`` and the study date
     (the candidates by default; a recipe may name more, e.g. InstitutionName).
     """
+    from medanon.dicom.plan import study_key
     from medanon.dicom.pseudonyms import patient_identity, patient_pseudonym
 
     patient = patient_pseudonym(key, patient_identity(dataset))
     study_uid = _text(dataset, "StudyInstanceUID")
-    study = key.digest("collection-study", study_uid).hex()[:16]
+    study = study_key(key, study_uid)
     values: dict[str, Value | None] = {}
     unparseable: list[str] = []
     study_text = _text(dataset, "StudyDate")
@@ -216,7 +219,20 @@ def _patient(patient: str, rows: list[FileRow]) -> PatientRow:
     values[FIRST_STUDY_YEAR] = float(first_date[:4]) if first_date else None
     unparseable = tuple(sorted({name for row in rows for name in row.unparseable}))
     return PatientRow(patient, values, len({row.study for row in rows}), len(rows),
-                      first_date, unparseable)
+                      first_date, unparseable, _study_years(first_date, ordered))
+
+
+def _study_years(first_date: str | None, ordered: list[FileRow]) -> dict[str, int]:
+    """Whole years from the first study to each later dated study, when at least one."""
+    first = dt.date.fromisoformat(first_date) if first_date else None
+    years: dict[str, int] = {}
+    for row in ordered:
+        if first is None or row.study_date is None or row.study in years:
+            continue
+        elapsed = completed_years(first, dt.date.fromisoformat(row.study_date))
+        if elapsed:
+            years[row.study] = elapsed
+    return years
 
 
 def patient_columns(patients: Sequence[PatientRow]) -> list[str]:

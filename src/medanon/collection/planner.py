@@ -17,8 +17,11 @@ How a published value reaches the headers (:func:`header_value`, :func:`_columns
   is Type 3;
 - a set or hierarchy node (sex ``{F,M}``, an ethnic group generalised to a region)
   empties (Type 2) or removes (Type 3) the attribute; sex mixed in a class is empty;
-- ``age`` is written to PatientAge in every file of the patient (the age at the first
-  study); PatientBirthDate is emptied by the Basic Profile in any case;
+- ``age`` is the age at the patient's first study; when it is written to PatientAge, the
+  files of a later study carry it plus the whole years since the first study (the
+  interval the shifted dates keep), so a patient's studies agree with each other, and a
+  first study's age lies in the published range; PatientBirthDate is emptied by the
+  Basic Profile in any case;
 - ``first_study_year`` and clinical columns appear only in the release table.
 """
 
@@ -28,7 +31,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -64,6 +67,9 @@ class PrivacyPlan:
     check: Mapping[str, Any]
     counts: Mapping[str, Any]
     method: str
+    study_years: Mapping[str, int] = field(default_factory=dict)
+    """Later studies of published patients whose PatientAge is written: years since the
+    first study, by keyed study name (no date, no UID)."""
 
     def as_json(self) -> str:
         """Canonical JSON (sorted keys): the same plan always gives the same text."""
@@ -74,7 +80,7 @@ class PrivacyPlan:
             "published": {name: list(values) for name, values in self.published.items()},
             "header": {name: list(values) for name, values in self.header.items()},
             "suppressed": list(self.suppressed), "metrics": self.metrics,
-            "check": self.check, "counts": self.counts,
+            "check": self.check, "counts": self.counts, "study_years": dict(self.study_years),
         }
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
@@ -95,7 +101,7 @@ class PrivacyPlan:
                    {name: tuple(values) for name, values in data["published"].items()},
                    {name: tuple(values) for name, values in data["header"].items()},
                    tuple(data["suppressed"]), data["metrics"], data["check"], data["counts"],
-                   data["method"])
+                   data["method"], data.get("study_years", {}))
 
 
 def header_value(name: str, label: str, represent: str) -> str | None:
@@ -256,7 +262,20 @@ def plan_collection(patients: Sequence[PatientRow], section: PrivacySection,
                        tuple(patients[i].patient for i in kept_rows.tolist()),
                        tuple(classes.tolist()), tuple(sizes.tolist()), published, header,
                        suppressed, result.metrics.as_dict(), report.as_dict(),
-                       dict(counts or {}), section.model_text())
+                       dict(counts or {}), section.model_text(),
+                       _later_study_years(patients, kept_rows, header.get("PatientAge")))
+
+
+def _later_study_years(patients: Sequence[PatientRow], rows: Any,
+                       ages: Sequence[str | None] | None) -> dict[str, int]:
+    """Years since the first study for the later studies of patients given an age."""
+    if ages is None:
+        return {}
+    years: dict[str, int] = {}
+    for row, age in zip(rows.tolist(), ages, strict=True):
+        if age:
+            years.update(patients[row].study_years)
+    return dict(sorted(years.items()))
 
 
 def _columns(table: Any, rows: Any, columns: Mapping[str, Any], section: PrivacySection
@@ -334,5 +353,6 @@ def collection_plan(plan: PrivacyPlan) -> Any:
         if row not in shared:
             shared[row] = dict(zip(tags, row, strict=True))
         values[patient] = shared[row]
-    return CollectionPlan(patient_values=values, suppressed=frozenset(plan.suppressed),
-                          closed=True, method=plan.method, fingerprint=plan.fingerprint)
+    return CollectionPlan(patient_values=values, study_years=plan.study_years,
+                          suppressed=frozenset(plan.suppressed), closed=True,
+                          method=plan.method, fingerprint=plan.fingerprint)

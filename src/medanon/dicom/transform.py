@@ -9,7 +9,7 @@ the speed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -32,8 +32,11 @@ from medanon.dicom.peek import patient_name_text, peek_text
 from medanon.dicom.plan import (
     EMPTY_PLAN,
     NOT_PLANNED_REASON,
+    PATIENT_AGE,
     SUPPRESSED_REASON,
     CollectionPlan,
+    age_in_later_study,
+    study_key,
 )
 from medanon.dicom.private import private_rules
 from medanon.dicom.pseudonyms import (
@@ -180,7 +183,7 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     net = SafetyNet.of(values)
     net_hits = [hit for level, texts in ctx.text_elements
                 for hit in apply_net(level, texts, net)]
-    for tag, value in plan.patient_values.get(pseudonym, {}).items():
+    for tag, value in _planned_values(plan, pseudonym, dataset, key).items():
         if value is None:
             out.pop(tag, None)
         else:
@@ -190,6 +193,20 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
         markers.add_method(out, plan.method)
     return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review),
                        net_hits=tuple(net_hits), pixel_plan=pixel_plan)
+
+
+def _planned_values(plan: CollectionPlan, pseudonym: str, dataset: Dataset, key: SecretKey
+                    ) -> Mapping[int, str | None]:
+    """The plan's values for this file: its patient's, PatientAge moved on to its study."""
+    values = plan.patient_values.get(pseudonym, {})
+    age = values.get(PATIENT_AGE)
+    if not age or not plan.study_years:
+        return values
+    years = plan.study_years.get(study_key(key, peek_text(dataset, "StudyInstanceUID")))
+    if not years:
+        return values
+    moved = age_in_later_study(age, years)
+    return {**values, PATIENT_AGE: moved} if moved else values
 
 
 @lru_cache(maxsize=256)
