@@ -3,21 +3,17 @@
 Exit codes: 0 everything written, 1 some files withheld or failed, 2 usage or
 configuration error. Only this layer prints and exits.
 
-typer loads only when it is needed. In the version installed it also loads pydantic, to
-convert every parameter: together about a tenth of a second, as long as a rerun of a
-finished ``medanon run``, which must stay cheap. A plain ``medanon run SRC DST ...``
-command line is therefore read by :func:`medanon.cli.run.plain_arguments` and runs
-without either; every other command line goes through the typer app, as before.
+Every command line is read by the one typer app. Only the subcommand named on the
+command line is registered, so ``medanon run`` does not load the dependencies of the
+other commands (the table engine, the report), and a rerun with nothing left to do
+stays cheap.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import importlib
-import os
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from medanon._version import __version__
 from medanon.errors import ConfigurationError, MedanonError
@@ -95,48 +91,10 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _plain_run(argv: list[str]) -> dict[str, Any] | None:
-    """The arguments of a plain ``medanon run`` command line, or None (then typer reads it)."""
-    if argv[:1] != ["run"] or "run" not in SUBCOMMAND_MODULES:
-        return None
-    from medanon.cli.run import plain_arguments
-
-    return plain_arguments(argv[1:])
-
-
-def _run_directly(arguments: dict[str, Any]) -> NoReturn:
-    """Run ``medanon run`` without typer, ending the way typer's standalone mode does.
-
-    Ctrl-C ends with exit code 130 and a line saying how to resume; a closed stdout pipe
-    ends with exit code 1 without a traceback; medanon errors propagate to :func:`main`.
-    """
-    from medanon.cli.run import execute
-
-    try:
-        code = execute(**arguments)
-    except KeyboardInterrupt:
-        print("medanon: interrupted; what was finished is recorded: rerun the same command "
-              "to resume", file=sys.stderr, flush=True)
-        sys.exit(130)
-    except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
-        # Nobody reads stdout any more: what is still buffered goes nowhere, quietly.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    sys.exit(code)
-
-
 def main() -> None:
     """Console entry point: run the app, turning medanon errors into one line and an exit code."""
-    argv = sys.argv[1:]
-    plain_run = _plain_run(argv)
-    if plain_run is None:
-        _register_subcommands(argv)
+    _register_subcommands(sys.argv[1:])
     try:
-        if plain_run is not None:
-            _run_directly(plain_run)
         _app()(standalone_mode=True)
     except ConfigurationError as exc:
         print(f"medanon: error: {exc}", file=sys.stderr, flush=True)

@@ -1,11 +1,8 @@
 """``medanon run SRC DST``: de-identify a folder of DICOM files.
 
-The command body (:func:`execute`) needs neither typer nor pydantic: ``medanon run`` is
-run again and again on the same output (a rerun resumes, or finds nothing left to do),
-and the typer command line costs about a tenth of a second to start, as much again as
-a rerun's real work. :func:`plain_arguments` reads an ordinary, valid command line
-directly; anything else (``--help``, a mistake, an unusual spelling) goes to the typer
-command declared in :func:`register`, which answers it in its usual words.
+The command line is read by the typer command declared in :func:`register`; the command
+body (:func:`execute`) loads the runner and the recipe code only when it runs, so that
+``medanon run --help`` stays quick.
 """
 
 from __future__ import annotations
@@ -15,9 +12,9 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from medanon.custody.keys import SecretKey, key_from_environment, load_key, write_key
 from medanon.errors import ConfigurationError, KeyFileError
@@ -28,30 +25,8 @@ if TYPE_CHECKING:
 DEFAULT_KEY_PATH = Path("~/.config/medanon/medanon.key")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$", re.IGNORECASE)
 
-#: The parameters of :func:`execute` with their defaults, as the typer command declares them.
-DEFAULTS: dict[str, Any] = {
-    "recipe": None, "key": None, "key_env": None, "workers": 0, "state": None,
-    "restart": False, "staging": None, "staging_size": "20G", "cluster": None, "quiet": False,
-    "accept_no_meta": False, "clinical": None, "clinical_key": "PatientID",
-    "no_report": False,
-    "audit_signing_key": None, "crosswalk_public_key": None,
-}
-#: Options that take a value: every spelling, and the parameter it sets.
-VALUE_OPTIONS = {
-    "--recipe": "recipe", "-r": "recipe", "--key": "key", "-k": "key", "--key-env": "key_env",
-    "--workers": "workers", "-w": "workers", "--state": "state", "--staging": "staging",
-    "--staging-size": "staging_size", "--cluster": "cluster",
-    "--clinical": "clinical", "--clinical-key": "clinical_key",
-    "--audit-signing-key": "audit_signing_key", "--crosswalk-public-key": "crosswalk_public_key",
-}
-#: Options that are flags.
-FLAG_OPTIONS = {"--restart": "restart", "--quiet": "quiet", "-q": "quiet",
-                "--accept-no-meta": "accept_no_meta", "--no-report": "no_report"}
 INTERRUPTED_MESSAGE = ("medanon: interrupted; what was finished is recorded: rerun the same "
                        "command to resume")
-_PATH_PARAMETERS = frozenset({"recipe", "key", "state", "staging", "clinical",
-                              "audit_signing_key", "crosswalk_public_key"})
-_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_size(text: str) -> int:
@@ -182,54 +157,6 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
     return code
 
 
-def plain_arguments(args: Sequence[str]) -> dict[str, Any] | None:
-    """The arguments of :func:`execute` for a plain, valid ``run`` command line, else None.
-
-    Plain means: SRC and DST, and options spelt out (``--key K``, ``--key=K``, ``-k K``),
-    each at most once, with values that cannot be mistaken for options. Those mean the
-    same to typer and here. Anything else returns None, and typer reads the command line
-    (so ``--help``, usage errors and their messages are typer's, as before).
-    """
-    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
-        return None  # a shell-completion request: typer's business
-    values: dict[str, Any] = {}
-    positional: list[str] = []
-    remaining = list(args)
-    while remaining:
-        arg = remaining.pop(0)
-        if not arg.startswith("-"):
-            if not arg:
-                return None
-            positional.append(arg)
-            continue
-        name, equals, inline = arg.partition("=")
-        value: str | bool
-        if name in FLAG_OPTIONS and not equals:
-            parameter, value = FLAG_OPTIONS[name], True
-        elif name in VALUE_OPTIONS and (not equals or name.startswith("--")):
-            if not equals:
-                if not remaining:
-                    return None
-                inline = remaining.pop(0)
-            parameter, value = VALUE_OPTIONS[name], inline
-            if not inline or inline.startswith("-"):
-                return None
-        else:
-            return None
-        if parameter in values:
-            return None
-        values[parameter] = value
-    if len(positional) != 2:
-        return None
-    if "workers" in values:
-        if not _DIGITS.fullmatch(values["workers"]):
-            return None
-        values["workers"] = int(values["workers"])
-    for parameter in _PATH_PARAMETERS & values.keys():
-        values[parameter] = Path(values[parameter])
-    return {"src": Path(positional[0]), "dst": Path(positional[1]), **DEFAULTS, **values}
-
-
 def register(app: typer.Typer) -> None:
     """Add this subcommand to ``app``."""
     import typer
@@ -305,7 +232,7 @@ def register(app: typer.Typer) -> None:
                            clinical_key=clinical_key, no_report=no_report,
                            audit_signing_key=audit_signing_key,
                            crosswalk_public_key=crosswalk_public_key)
-        except KeyboardInterrupt:  # as on the plain path (typer would say "Aborted!")
+        except KeyboardInterrupt:  # typer would say "Aborted!"
             _echo(INTERRUPTED_MESSAGE, err=True)
             raise typer.Exit(130) from None
         raise typer.Exit(code)
