@@ -37,8 +37,14 @@ def test_file_meta_matches_pydicom(syntax: str, sop_instance: str) -> None:
     ds = pydicom.Dataset()
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
     ds.SOPInstanceUID = sop_instance
+    meta = build_file_meta(ds, syntax)
+    assert [element.keyword for element in meta] == [
+        "FileMetaInformationVersion", "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID",
+        "TransferSyntaxUID", "ImplementationClassUID", "ImplementationVersionName"]
+    assert meta.MediaStorageSOPInstanceUID == sop_instance and meta.TransferSyntaxUID == syntax
+    # pydicom writes the dataset the API returns as exactly the bytes the writer emits.
     reference = DicomBytesIO()
-    write_file_meta_info(reference, build_file_meta(ds, syntax), enforce_standard=True)
+    write_file_meta_info(reference, meta, enforce_standard=True)
     assert encode_file_meta(ds.SOPClassUID, sop_instance, syntax, IMPLEMENTATION_CLASS_UID,
                             IMPLEMENTATION_VERSION) == reference.getvalue()
 

@@ -21,11 +21,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
 
+from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID
 
 from medanon._version import __version__
-from medanon.dicom.encode import encode_file_meta, write_part10
+from medanon.dicom.encode import PREAMBLE, encode_file_meta, write_part10
 from medanon.dicom.peek import stored_uid
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
 from medanon.dicom.tempfiles import TEMP_PREFIX
@@ -39,15 +39,23 @@ _SAFE_COMPONENT = re.compile(r"^[0-9.]{1,64}$")
 
 
 def build_file_meta(dataset: Dataset, transfer_syntax: str) -> FileMetaDataset:
-    """File meta information for ``dataset``, carrying nothing from the source file."""
-    meta = FileMetaDataset()
-    meta.FileMetaInformationVersion = b"\x00\x01"
-    meta.MediaStorageSOPClassUID = UID(str(dataset.SOPClassUID))
-    meta.MediaStorageSOPInstanceUID = UID(str(dataset.SOPInstanceUID))
-    meta.TransferSyntaxUID = UID(transfer_syntax)
-    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION
-    return meta
+    """File meta information for ``dataset``, carrying nothing from the source file.
+
+    The one builder is :func:`encode_file_meta`, which the writer uses; the dataset here
+    is those very bytes read back by pydicom, so the two cannot drift apart.
+    """
+    sop_class, sop_instance = _sop_uids(dataset)
+    meta = encode_file_meta(sop_class, sop_instance, transfer_syntax,
+                            IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
+    read = dcmread(io.BytesIO(PREAMBLE + meta)).file_meta
+    del read.FileMetaInformationGroupLength  # pydicom writes it anew
+    return read
+
+
+def _sop_uids(dataset: Dataset) -> tuple[str, str]:
+    """The SOP Class and SOP Instance UIDs of ``dataset``, as stored."""
+    return (stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID),
+            stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID))
 
 
 def output_relpath(patient_pseudonym: str, dataset: Dataset) -> Path:
@@ -137,8 +145,7 @@ def _encoded_header(dataset: Dataset, transfer_syntax: str) -> bytes:
     """
     buffer = io.BytesIO()
     try:
-        sop_class = stored_uid(dataset, "SOPClassUID") or str(dataset.SOPClassUID)
-        sop_instance = stored_uid(dataset, "SOPInstanceUID") or str(dataset.SOPInstanceUID)
+        sop_class, sop_instance = _sop_uids(dataset)
         meta = encode_file_meta(sop_class, sop_instance, transfer_syntax,
                                 IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION)
         write_part10(buffer, meta, dataset,
