@@ -118,9 +118,10 @@ def test_identical_frames_share_one_search(generate: ModuleType,
     calls = []
     real = ocr_rapid.detect_text
 
-    def counting(picture: np.ndarray) -> list[tuple[int, int, int, int]]:
+    def counting(picture: np.ndarray, match: ocr.TextMatch | None = None
+                 ) -> list[tuple[int, int, int, int]]:
         calls.append(1)
-        return real(picture)
+        return real(picture, match)
 
     monkeypatch.setattr(ocr_rapid, "detect_text", counting)
     ds, _ = _with_name(generate, 6, (0, 1, 2, 3, 4, 5))  # six identical frames

@@ -119,7 +119,7 @@ def deidentify_instance(instance: Instance, ruleset: Ruleset, key: SecretKey,
         value = pixel_value(pixels.read(), syntax, pixels.span.encapsulated) \
             if pixels is not None else None
         report = clean_pixels_in_dataset(transformed.dataset, syntax, transformed.pixel_plan,
-                                         value)
+                                         value, transformed.identifying_values)
         # The pixels are now inside the dataset.
         return Deidentified(transformed, report.transfer_syntax, pixels=report.record)
     if not jpeg_segments.applies_to(syntax):

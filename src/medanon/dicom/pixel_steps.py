@@ -9,6 +9,8 @@ text (:mod:`medanon.pixels`) decodes the pixels, so both doors call it here too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydicom.dataset import Dataset
 
 from medanon.dicom import jpeg_segments
@@ -51,12 +53,15 @@ def drop_offset_tables(dataset: Dataset) -> None:
 
 
 def clean_pixels_in_dataset(dataset: Dataset, transfer_syntax: str, plan: PixelPlan,
-                            value: bytes | None = None) -> PixelReport:
+                            value: bytes | None = None,
+                            identifying_values: Iterable[str] = ()) -> PixelReport:
     """Run the pixel plan on ``dataset`` (an output being built, changed in place).
 
     ``value`` is the source's Pixel Data value when the dataset was read without it (the
     folder runner's streamed span); otherwise the dataset's own Pixel Data is used. The
-    returned report names the transfer syntax the cleaned pixels are now in. Raises
+    returned report names the transfer syntax the cleaned pixels are now in.
+    ``identifying_values`` are the file's own (the safety net's): burned-in text that
+    reads as one of them is blanked even where detection scored it low. Raises
     :class:`medanon.errors.DeidentificationError` when the pixels cannot be cleaned: the
     caller must withhold the file.
     """
@@ -64,7 +69,7 @@ def clean_pixels_in_dataset(dataset: Dataset, transfer_syntax: str, plan: PixelP
         if PIXEL_DATA not in dataset:
             raise DeidentificationError("the pixel data must be cleaned but is missing")
         value = bytes(dataset[PIXEL_DATA].value)
-    report = clean_pixels(dataset, value, transfer_syntax, plan)
+    report = clean_pixels(dataset, value, transfer_syntax, plan, identifying_values)
     drop_offset_tables(dataset)
     return report
 

@@ -94,6 +94,9 @@ class Transformed:
     # What the pixel step must do (medanon.dicom.pixel_steps); None keeps the pixels as
     # they are, copied without decoding.
     pixel_plan: PixelPlan | None = None
+    # The values the safety net searched for (never written anywhere): the pixel step
+    # blanks a line of burned-in text that reads as one of them.
+    identifying_values: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -192,7 +195,8 @@ def deidentify(dataset: Dataset, ruleset: Ruleset, key: SecretKey,
     if plan.method:
         markers.add_method(out, plan.method)
     return Transformed(dataset=out, patient_pseudonym=pseudonym, review=tuple(ctx.review),
-                       net_hits=tuple(net_hits), pixel_plan=pixel_plan)
+                       net_hits=tuple(net_hits), pixel_plan=pixel_plan,
+                       identifying_values=frozenset(values) if pixel_plan else frozenset())
 
 
 def _planned_values(plan: CollectionPlan, pseudonym: str, dataset: Dataset, key: SecretKey

@@ -13,7 +13,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from medanon.pixels.blank import blank_boxes
-from medanon.pixels.ocr import Detector
+from medanon.pixels.ocr import FindText
 from medanon.pixels.record import BlankedBox
 
 OVERLAY_GROUPS = range(0x6000, 0x6020, 2)
@@ -49,7 +49,7 @@ def drop_groups(dataset: Dataset, groups: tuple[int, ...]) -> None:
         del dataset[tag]
 
 
-def clean_overlay_planes(out: Dataset, detect: Detector, margin: int) -> list[BlankedBox]:
+def clean_overlay_planes(out: Dataset, detect: FindText, margin: int) -> list[BlankedBox]:
     """Blank the text found in every overlay plane of ``out``; returns the boxes blanked."""
     from pydicom.pixels.utils import pack_bits
 

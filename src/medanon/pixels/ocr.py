@@ -10,18 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from medanon.pixels import ocr_rapid
+from medanon.pixels.reread import TextMatch
 from medanon.pixels.settings import Box
 
 BACKENDS: tuple[ModuleType, ...] = (ocr_rapid,)
 MISSING = ("burned-in text must be searched for but no OCR engine is installed "
            "(pip install 'medanon[ocr]')")
 
-Detector = Callable[[NDArray[np.uint8]], list[Box]]
+
+
+class Detector(Protocol):
+    """A backend's work function: text boxes of an 8-bit RGB image.
+
+    ``match`` is the second signal (:mod:`medanon.pixels.reread`): lines scored low are
+    read and blanked when they hold one of the file's identifying values.
+    """
+
+    def __call__(self, image: NDArray[np.uint8], match: TextMatch | None = None
+                 ) -> list[Box]:
+        """The text boxes (x0, y0, x1, y1) of ``image`` (rows × columns × 3)."""
 
 
 def detector() -> Detector | None:
@@ -31,3 +44,7 @@ def detector() -> Detector | None:
             found: Detector = backend.detect_text
             return found
     return None
+
+
+#: A detector bound to one file's second signal: an image in, its text boxes out.
+FindText = Callable[[NDArray[np.uint8]], list[Box]]

@@ -16,6 +16,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from medanon.pixels import ocr_read, reread
+from medanon.pixels.ocr_models import installed_model
+from medanon.pixels.reread import TextMatch
 from medanon.pixels.settings import Box
 from medanon.pixels.tighten import extend_line, tighten
 
@@ -26,6 +29,17 @@ MODEL_NAMES = ("PP-OCRv6_det_small.onnx", "PP-OCRv5_det_mobile.onnx", "ch_PP-OCR
 LEVELS = (0.3, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 #: A kernel's mean probability must reach this (PP-OCR's box threshold is 0.5-0.6).
 MIN_SCORE = 0.5
+#: Where the second signal looks for lines the detector scored low: they are read, and
+#: blanked only when they read as one of the file's identifying values.
+WEAK_LEVEL = 0.1
+#: The weak rim around a detected kernel, and the widest gap between the words of one
+#: line, in probability-map pixels.
+RIM = 2
+WORD_GAP = 9
+#: A candidate's width per height at least (a word), and its own part outside the
+#: detected kernels at least this share of its height squared.
+WORD_SHAPE = 1.5
+EXTRA_SHARE = 0.5
 #: Kernels shorter than this on both sides are dots of texture, not characters.
 MIN_KERNEL = 5
 #: The tallest text line searched for, in image pixels (40 px type is about 30 px tall).
@@ -39,22 +53,14 @@ MAX_SIDE = 2400
 
 def model_path() -> Path | None:
     """The detection model inside the installed rapidocr package, or None."""
-    spec = importlib.util.find_spec("rapidocr")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for root in spec.submodule_search_locations:
-        for name in MODEL_NAMES:
-            candidate = Path(root) / "models" / name
-            if candidate.is_file():
-                return candidate
-    return None
+    return installed_model(MODEL_NAMES)
 
 
 def is_available() -> bool:
-    """True when onnxruntime and OpenCV import and the model file is installed."""
+    """True when onnxruntime and OpenCV import and both model files are installed."""
     if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("cv2") is None:
         return False
-    return model_path() is not None
+    return model_path() is not None and ocr_read.model_path() is not None
 
 
 @lru_cache(maxsize=1)
@@ -76,8 +82,13 @@ def _scale(rows: int, columns: int) -> tuple[int, int]:
             max(32, int(round(columns * factor / 32)) * 32))
 
 
-def detect_text(image: NDArray[np.uint8]) -> list[Box]:
-    """Boxes (x0, y0, x1, y1) around text in an 8-bit RGB image (rows × columns × 3)."""
+def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None) -> list[Box]:
+    """Boxes (x0, y0, x1, y1) around text in an 8-bit RGB image (rows × columns × 3).
+
+    With ``match`` (does a read line hold one of the file's identifying values?), lines
+    the detector scored too low, and faint ink it did not mark, are read and blanked too
+    when they match (:mod:`medanon.pixels.reread`).
+    """
     import cv2
 
     rows, columns = image.shape[:2]
@@ -86,19 +97,53 @@ def detect_text(image: NDArray[np.uint8]) -> list[Box]:
     tensor = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
     session = _session()
     probability = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
-    factor = height / rows
-    kernels = _line_kernels(probability, np.ones(probability.shape, bool), 0,
-                            MAX_LINE_HEIGHT * factor)
-    sy, sx = rows / height, columns / width
+    max_height = MAX_LINE_HEIGHT * height / rows
+    kernels = _line_kernels(probability, np.ones(probability.shape, bool), 0, max_height)
+    scale = (columns / width, rows / height)
     grey = image.max(axis=-1)  # yellow and green text stand out as much as white
-    boxes: list[Box] = []
-    for x, y, w, h in kernels:
-        grow = w * h * UNCLIP / (2 * (w + h))
-        box = (max(0, int((x - grow) * sx)), max(0, int((y - grow) * sy)),
-               min(columns, int(np.ceil((x + w + grow) * sx))),
-               min(rows, int(np.ceil((y + h + grow) * sy))))
-        boxes.append(extend_line(grey, tighten(grey, box)))
+    boxes = [extend_line(grey, tighten(grey, _unclip(kernel, scale, rows, columns)))
+             for kernel in kernels]
+    if match is not None:
+        low = [_unclip(kernel, scale, rows, columns)
+               for kernel in _weak_kernels(probability, kernels, max_height)]
+        boxes.extend(reread.matching_lines(image, grey, low, boxes, match))
     return boxes
+
+
+def _unclip(kernel: tuple[int, int, int, int], scale: tuple[float, float], rows: int,
+            columns: int) -> Box:
+    """A kernel of the probability map grown as DB grows it, in image pixels."""
+    x, y, w, h = kernel
+    sx, sy = scale
+    grow = w * h * UNCLIP / (2 * (w + h))
+    return (max(0, int((x - grow) * sx)), max(0, int((y - grow) * sy)),
+            min(columns, int(np.ceil((x + w + grow) * sx))),
+            min(rows, int(np.ceil((y + h + grow) * sy))))
+
+
+def _weak_kernels(probability: NDArray[np.float32], kernels: list[tuple[int, int, int, int]],
+                  max_height: float) -> list[tuple[int, int, int, int]]:
+    """Line-shaped regions above :data:`WEAK_LEVEL` that the kernels leave out: to be read.
+
+    The rim of every detected line is weak too; only a region with a part of its own
+    outside the detected kernels (a word between two, a line scored too low) is a
+    candidate, and only when it is wider than tall, as a word of three letters is. The
+    words of a line are joined first, so that the line is read, and blanked, whole.
+    """
+    import cv2
+
+    # The words of one line joined, so that a match blanks the whole line.
+    weak = cv2.morphologyEx((probability > WEAK_LEVEL).astype(np.uint8), cv2.MORPH_CLOSE,
+                            np.ones((1, WORD_GAP), np.uint8)).astype(bool)
+    outside = weak.copy()
+    for x, y, w, h in kernels:
+        outside[max(0, y - RIM):y + h + RIM, max(0, x - RIM):x + w + RIM] = False
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(weak.astype(np.uint8),
+                                                               connectivity=8)
+    extra = np.bincount(labels[outside], minlength=count)
+    return [(int(x), int(y), int(w), int(h)) for index, (x, y, w, h, _area)
+            in enumerate(stats[:count]) if index and h <= max_height and w >= 2 * MIN_KERNEL
+            and w >= WORD_SHAPE * h and extra[index] >= EXTRA_SHARE * h * h]
 
 
 def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], level: int,

@@ -9,7 +9,9 @@ output dataset that holds its pixel data.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +29,7 @@ from medanon.pixels.graphics import (
     embedded_overlays,
     overlay_planes,
 )
+from medanon.pixels.identifying import IdentifyingText
 from medanon.pixels.likely import is_likely
 from medanon.pixels.record import BlankedBox, PixelRecord
 from medanon.pixels.regions import region_boxes
@@ -96,16 +99,23 @@ def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool,
     return PixelPlan(boxes, search, settings.margin, settings.fill, overlays, clear_bits)
 
 
-def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan) -> PixelReport:
+def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
+                 identifying_values: Iterable[str] = ()) -> PixelReport:
     """Blank the plan's boxes and the text OCR finds in every frame of ``out``.
 
     ``value`` is the source's Pixel Data value; ``out`` (the output being built) gets
-    the cleaned Pixel Data, BurnedInAnnotation NO and the Clean Pixel Data code. Raises
+    the cleaned Pixel Data, BurnedInAnnotation NO and the Clean Pixel Data code.
+    ``identifying_values`` are the file's own (the safety net's): a line that reads as
+    one of them is blanked even where detection scored it low. Raises
     :class:`DeidentificationError` when the pixels cannot be decoded or re-encoded.
     """
-    detect = ocr.detector() if plan.search or plan.overlays else None
-    if (plan.search or plan.overlays) and detect is None:
+    backend = ocr.detector() if plan.search or plan.overlays else None
+    if (plan.search or plan.overlays) and backend is None:
         raise DeidentificationError(ocr.MISSING)
+    detect = None
+    if backend is not None:
+        known = IdentifyingText.of(identifying_values)
+        detect = partial(backend, match=known.matches if known is not None else None)
     blanked: list[BlankedBox] = []
     searched = 0
     written = syntax
@@ -131,7 +141,7 @@ def _keep_pixels(out: Dataset, value: bytes, syntax: str) -> None:
 
 
 def _clean_image(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
-                 detect: ocr.Detector | None) -> tuple[list[BlankedBox], int, str]:
+                 detect: ocr.FindText | None) -> tuple[list[BlankedBox], int, str]:
     frames = codec.decode(out, value, syntax)
     fill = _fill_value(frames, plan.fill)
     found: dict[bytes, list[Box]] = {}

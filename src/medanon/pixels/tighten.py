@@ -47,7 +47,7 @@ def extend_line(grey: NDArray[np.uint8], box: Box) -> Box:
     """
     x0, y0, x1, y1 = box
     height = y1 - y0
-    if height <= 0 or not _flat_around(grey, box, int(height * MAX_EXTENSION_PER_HEIGHT)):
+    if height <= 0 or not flat_around(grey, box, int(height * MAX_EXTENSION_PER_HEIGHT)):
         return box
     strip = grey[y0:y1].astype(np.int16)
     ink: NDArray[np.bool_] = np.asarray(
@@ -72,7 +72,7 @@ def extend_line(grey: NDArray[np.uint8], box: Box) -> Box:
     return (left if x0 - left <= reach else x0, y0, right if right - x1 <= reach else x1, y1)
 
 
-def _flat_around(grey: NDArray[np.uint8], box: Box, reach: int) -> bool:
+def flat_around(grey: NDArray[np.uint8], box: Box, reach: int) -> bool:
     """True when the rows just above and below the line are flat (no texture to follow)."""
     x0, y0, x1, y1 = box
     lo, hi = max(0, x0 - reach), min(grey.shape[1], x1 + reach)
