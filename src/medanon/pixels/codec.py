@@ -68,7 +68,8 @@ class Frames:
     padding: bytes = b""
 
 
-def _number(dataset: Dataset, keyword: str, default: int | None = None) -> int:
+def number(dataset: Dataset, keyword: str, default: int | None = None) -> int:
+    """An integer of the pixel module; raises DeidentificationError when it is unusable."""
     value = peek(dataset, keyword)
     if value in (None, ""):
         if default is None:
@@ -98,10 +99,10 @@ def decode(dataset: Dataset, value: bytes, syntax: str) -> Frames:
 
 
 def _native(dataset: Dataset, value: bytes, syntax: str) -> Frames:
-    rows, columns = _number(dataset, "Rows"), _number(dataset, "Columns")
-    samples = _number(dataset, "SamplesPerPixel", 1)
-    frames = _number(dataset, "NumberOfFrames", 1) or 1
-    bits = _number(dataset, "BitsAllocated")
+    rows, columns = number(dataset, "Rows"), number(dataset, "Columns")
+    samples = number(dataset, "SamplesPerPixel", 1)
+    frames = number(dataset, "NumberOfFrames", 1) or 1
+    bits = number(dataset, "BitsAllocated")
     photometric = photometric_of(dataset)
     if bits not in _DTYPES:
         raise DeidentificationError(f"the pixel data cannot be cleaned: BitsAllocated {bits} "
@@ -116,13 +117,13 @@ def _native(dataset: Dataset, value: bytes, syntax: str) -> Frames:
         raise DeidentificationError("the pixel data cannot be cleaned: it is shorter than "
                                     "Rows, Columns, SamplesPerPixel and NumberOfFrames say")
     base = np.frombuffer(value, dtype=dtype, count=count).copy()
-    planar = samples > 1 and _number(dataset, "PlanarConfiguration", 0) == 1
+    planar = samples > 1 and number(dataset, "PlanarConfiguration", 0) == 1
     if planar:
         array = base.reshape(frames, samples, rows, columns).transpose(0, 2, 3, 1)
     else:
         array = base.reshape(frames, rows, columns, samples)
-    return Frames(array, photometric, _number(dataset, "BitsStored", bits),
-                  _number(dataset, "PixelRepresentation", 0) == 1, base, bytes(value[size:]))
+    return Frames(array, photometric, number(dataset, "BitsStored", bits),
+                  number(dataset, "PixelRepresentation", 0) == 1, base, bytes(value[size:]))
 
 
 def _work_dataset(dataset: Dataset, value: bytes, syntax: str) -> Dataset:
@@ -167,15 +168,15 @@ def _encapsulated(dataset: Dataset, value: bytes, syntax: str) -> Frames:
             failure = type(exc).__name__
     else:
         raise DeidentificationError(f"the pixel data cannot be decoded ({failure})")
-    samples = _number(dataset, "SamplesPerPixel", 1)
-    frames = _number(dataset, "NumberOfFrames", 1) or 1
+    samples = number(dataset, "SamplesPerPixel", 1)
+    frames = number(dataset, "NumberOfFrames", 1) or 1
     array = np.ascontiguousarray(array).reshape(frames, array.shape[-3 if samples > 1 else -2],
                                                 array.shape[-2 if samples > 1 else -1], samples)
     photometric = str(meta.get("photometric_interpretation", photometric_of(dataset)))
     if photometric in SUBSAMPLED:
         photometric = "YBR_FULL"  # the decoder upsampled the chroma: every pixel has all three
     return Frames(array, photometric,
-                  int(meta.get("bits_stored", _number(dataset, "BitsStored"))),
+                  int(meta.get("bits_stored", number(dataset, "BitsStored"))),
                   int(meta.get("pixel_representation", 0)) == 1)
 
 
@@ -218,8 +219,8 @@ def encode(out: Dataset, frames: Frames, syntax: str) -> str:
         work.compress(UID(target), np.ascontiguousarray(array), generate_instance_uid=False)
     except Exception:  # noqa: BLE001 - no encoder for this layout: write it uncompressed
         target = EXPLICIT_LITTLE
-        out.PixelData = _native_bytes(frames.array, _number(out, "BitsAllocated"))
-        out["PixelData"].VR = "OB" if _number(out, "BitsAllocated") == 8 else "OW"
+        out.PixelData = _native_bytes(frames.array, number(out, "BitsAllocated"))
+        out["PixelData"].VR = "OB" if number(out, "BitsAllocated") == 8 else "OW"
         out.PhotometricInterpretation = frames.photometric
     else:
         out.PixelData = work.PixelData

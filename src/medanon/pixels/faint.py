@@ -31,14 +31,15 @@ WORD_SHAPE = 1.5
 MIN_INK, MAX_INK = 0.05, 0.7
 
 
-def faint_lines(grey: NDArray[np.uint8], taken: list[Box]) -> list[Box]:
-    """Line boxes of faint ink in ``grey`` (rows × columns) outside the ``taken`` boxes."""
+def faint_lines(grey: NDArray[np.uint8]) -> list[Box]:
+    """Line boxes of faint ink in ``grey`` (rows × columns).
+
+    Lines the detector found in part come out whole (the caller skips those it covers).
+    """
     import cv2
 
     median = cv2.medianBlur(grey, MEDIAN)
     ink = (cv2.absdiff(grey, median) >= MIN_CONTRAST).astype(np.uint8)
-    for x0, y0, x1, y1 in taken:
-        ink[max(0, y0 - 2):y1 + 2, max(0, x0 - 2):x1 + 2] = 0
     joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones(JOIN, np.uint8))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     lines: list[Box] = []

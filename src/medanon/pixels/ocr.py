@@ -29,11 +29,12 @@ class Detector(Protocol):
     """A backend's work function: text boxes of an 8-bit RGB image.
 
     ``match`` is the second signal (:mod:`medanon.pixels.reread`): lines scored low are
-    read and blanked when they hold one of the file's identifying values.
+    read and blanked when they hold one of the file's identifying values. ``sensitive``
+    is where text is expected (outside the ultrasound regions): searched most sensitively.
     """
 
-    def __call__(self, image: NDArray[np.uint8], match: TextMatch | None = None
-                 ) -> list[Box]:
+    def __call__(self, image: NDArray[np.uint8], match: TextMatch | None = None,
+                 sensitive: NDArray[np.bool_] | None = None) -> list[Box]:
         """The text boxes (x0, y0, x1, y1) of ``image`` (rows × columns × 3)."""
 
 

@@ -29,6 +29,10 @@ MODEL_NAMES = ("PP-OCRv6_det_small.onnx", "PP-OCRv5_det_mobile.onnx", "ch_PP-OCR
 LEVELS = (0.3, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
 #: A kernel's mean probability must reach this (PP-OCR's box threshold is 0.5-0.6).
 MIN_SCORE = 0.5
+#: The most sensitive settings, where text is expected (outside the ultrasound regions):
+#: the first cut and the mean score low, the splitting levels as usual.
+SENSITIVE_LEVELS = (0.2, *LEVELS)
+SENSITIVE_SCORE = 0.35
 #: Where the second signal looks for lines the detector scored low: they are read, and
 #: blanked only when they read as one of the file's identifying values.
 WEAK_LEVEL = 0.1
@@ -82,8 +86,14 @@ def _scale(rows: int, columns: int) -> tuple[int, int]:
             max(32, int(round(columns * factor / 32)) * 32))
 
 
-def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None) -> list[Box]:
+def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
+                sensitive: NDArray[np.bool_] | None = None) -> list[Box]:
     """Boxes (x0, y0, x1, y1) around text in an 8-bit RGB image (rows × columns × 3).
+
+    ``sensitive`` (rows × columns) is where text is expected, such as the screen around
+    the Sequence of Ultrasound Regions: searched there with :data:`SENSITIVE_LEVELS` and
+    :data:`SENSITIVE_SCORE`, elsewhere with the usual settings; and there a weak or faint
+    line that reads as text at all is blanked, identifying or not.
 
     With ``match`` (does a read line hold one of the file's identifying values?), lines
     the detector scored too low, and faint ink it did not mark, are read and blanked too
@@ -98,15 +108,22 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None) -> lis
     session = _session()
     probability = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
     max_height = MAX_LINE_HEIGHT * height / rows
-    kernels = _line_kernels(probability, np.ones(probability.shape, bool), 0, max_height)
+    if sensitive is None:
+        kernels = _line_kernels(probability, np.ones(probability.shape, bool), 0, max_height)
+    else:
+        expected = cv2.resize(sensitive.astype(np.uint8), (width, height),
+                              interpolation=cv2.INTER_NEAREST).astype(bool)
+        kernels = (_line_kernels(probability, ~expected, 0, max_height)
+                   + _line_kernels(probability, expected, 0, max_height, SENSITIVE_LEVELS,
+                                   SENSITIVE_SCORE))
     scale = (columns / width, rows / height)
     grey = image.max(axis=-1)  # yellow and green text stand out as much as white
     boxes = [extend_line(grey, tighten(grey, _unclip(kernel, scale, rows, columns)))
              for kernel in kernels]
-    if match is not None:
+    if match is not None or sensitive is not None:
         low = [_unclip(kernel, scale, rows, columns)
                for kernel in _weak_kernels(probability, kernels, max_height)]
-        boxes.extend(reread.matching_lines(image, grey, low, boxes, match))
+        boxes.extend(reread.matching_lines(image, grey, low, boxes, match, sensitive))
     return boxes
 
 
@@ -147,7 +164,8 @@ def _weak_kernels(probability: NDArray[np.float32], kernels: list[tuple[int, int
 
 
 def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], level: int,
-                  max_height: float) -> list[tuple[int, int, int, int]]:
+                  max_height: float, levels: tuple[float, ...] = LEVELS,
+                  min_score: float = MIN_SCORE) -> list[tuple[int, int, int, int]]:
     """Text-line kernels (x, y, w, h) of ``region``, splitting blobs taller than a line.
 
     Speckle (ultrasound) can score as text over whole areas; a real line is short, so a
@@ -156,7 +174,7 @@ def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], l
     """
     import cv2
 
-    mask = ((probability > LEVELS[level]) & region).astype(np.uint8)
+    mask = ((probability > levels[level]) & region).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return []
@@ -165,13 +183,13 @@ def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], l
     kernels: list[tuple[int, int, int, int]] = []
     for index in range(1, count):
         x, y, w, h, _area = (int(v) for v in stats[index])
-        if sums[index] / sizes[index] < MIN_SCORE or max(w, h) < MIN_KERNEL:
+        if sums[index] / sizes[index] < min_score or max(w, h) < MIN_KERNEL:
             continue
         if h <= max_height:
             kernels.append((x, y, w, h))
-        elif level + 1 < len(LEVELS):
+        elif level + 1 < len(levels):
             window = (slice(y, y + h), slice(x, x + w))
             inner = _line_kernels(probability[window], labels[window] == index,
-                                               level + 1, max_height)
+                                  level + 1, max_height, levels, min_score)
             kernels.extend((x + kx, y + ky, kw, kh) for kx, ky, kw, kh in inner)
     return kernels

@@ -35,6 +35,7 @@ from medanon.pixels.record import BlankedBox, PixelRecord
 from medanon.pixels.regions import region_boxes
 from medanon.pixels.render import to_rgb8
 from medanon.pixels.settings import Box, Fill, OcrMode, PixelSettings
+from medanon.pixels.us_regions import outside, ultrasound_regions
 
 CLEAN_PIXEL_DATA_CODE = ("113101", "Clean Pixel Data Option")
 
@@ -51,6 +52,8 @@ class PixelPlan:
     overlays: bool = False
     # Overlay groups kept in unused Pixel Data bits: those bits are cleared.
     clear_bits: tuple[int, ...] = ()
+    # Sequence of Ultrasound Regions: outside these the search is most sensitive.
+    us_regions: tuple[Box, ...] = ()
 
     @property
     def touches_image(self) -> bool:
@@ -96,7 +99,8 @@ def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool,
         return None
     if (search or overlays) and ocr.detector() is None:
         raise DeidentificationError(ocr.MISSING)
-    return PixelPlan(boxes, search, settings.margin, settings.fill, overlays, clear_bits)
+    return PixelPlan(boxes, search, settings.margin, settings.fill, overlays, clear_bits,
+                     ultrasound_regions(dataset) if search else ())
 
 
 def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
@@ -112,15 +116,16 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
     backend = ocr.detector() if plan.search or plan.overlays else None
     if (plan.search or plan.overlays) and backend is None:
         raise DeidentificationError(ocr.MISSING)
-    detect = None
+    detect = image_detect = None
     if backend is not None:
         known = IdentifyingText.of(identifying_values)
         detect = partial(backend, match=known.matches if known is not None else None)
+        image_detect = _with_regions(backend, detect, out, plan)
     blanked: list[BlankedBox] = []
     searched = 0
     written = syntax
     if plan.touches_image:
-        blanked, searched, written = _clean_image(out, value, syntax, plan, detect)
+        blanked, searched, written = _clean_image(out, value, syntax, plan, image_detect)
     else:
         _keep_pixels(out, value, syntax)
     if plan.overlays and detect is not None:
@@ -165,6 +170,16 @@ def _clean_image(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
     written = codec.encode(out, frames, syntax)
     drop_groups(out, plan.clear_bits)
     return blanked, searched, written
+
+
+def _with_regions(backend: ocr.Detector, detect: partial[list[Box]], out: Dataset,
+                  plan: PixelPlan) -> ocr.FindText:
+    """The image's detector: most sensitive outside the Sequence of Ultrasound Regions."""
+    expected = outside(plan.us_regions, codec.number(out, "Rows"), codec.number(out, "Columns")) \
+        if plan.us_regions else None
+    if expected is None:
+        return detect
+    return partial(backend, sensitive=expected, **detect.keywords)
 
 
 def _fill_value(frames: codec.Frames, fill: Fill) -> NDArray[np.generic] | int:
