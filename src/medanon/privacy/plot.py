@@ -10,6 +10,7 @@ image is a diagnostic for the data owner and must not be published with the tabl
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,12 +41,29 @@ def _spread(dim: Dimension, rows: npt.NDArray[np.int64], multiplier: int
     return np.zeros(len(rows))
 
 
+def padded_extent(low: npt.ArrayLike, high: npt.ArrayLike, value_range: float
+                  ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Numeric classes' extents on one axis, padded a little.
+
+    A class holding a single value (``lo == hi``) is so drawn as a thin box, not as none.
+    """
+    pad = 0.005 * max(value_range, 1.0)
+    return (np.asarray(low, dtype=np.float64) - pad, np.asarray(high, dtype=np.float64) + pad)
+
+
+def class_boxes(x0: npt.ArrayLike, y0: npt.ArrayLike, x1: npt.ArrayLike, y1: npt.ArrayLike
+                ) -> list[Any]:
+    """One matplotlib ``Rectangle`` per class, from its extents on the two axes."""
+    from matplotlib.patches import Rectangle
+
+    return [Rectangle((a, b), c - a, d - b) for a, b, c, d in
+            zip(np.asarray(x0), np.asarray(y0), np.asarray(x1), np.asarray(y1), strict=True)]
+
+
 def _extent(dim: Dimension, low: npt.NDArray[np.int64], high: npt.NDArray[np.int64]
             ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     if dim.kind is DimKind.NUMERIC:
-        pad = 0.005 * max(dim.value_range, 1.0)
-        return (np.asarray(dim.values[low] - pad, dtype=np.float64),
-                np.asarray(dim.values[high] + pad, dtype=np.float64))
+        return padded_extent(dim.values[low], dim.values[high], dim.value_range)
     return np.asarray(low - 0.45, dtype=np.float64), np.asarray(high + 0.45, dtype=np.float64)
 
 
@@ -61,7 +79,6 @@ def plot_classes(encoded: EncodedTable, publication: Publication, x: str, y: str
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.collections import PatchCollection
-    from matplotlib.patches import Rectangle
 
     names = [d.name for d in encoded.dims]
     for axis in (x, y):
@@ -80,7 +97,7 @@ def plot_classes(encoded: EncodedTable, publication: Publication, x: str, y: str
     py = py + _spread(dy, shown, 40503)
     x0, x1 = _extent(dx, publication.low[:, i], publication.high[:, i])
     y0, y1 = _extent(dy, publication.low[:, j], publication.high[:, j])
-    boxes = [Rectangle((a, b), c - a, d - b) for a, b, c, d in zip(x0, y0, x1, y1, strict=True)]
+    boxes = class_boxes(x0, y0, x1, y1)
     figure, ax = plt.subplots(figsize=(9, 7), dpi=110)
     ax.add_collection(PatchCollection(boxes, facecolor="none", edgecolor="tab:blue",
                                       alpha=0.35, linewidth=0.6))

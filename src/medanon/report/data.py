@@ -16,13 +16,14 @@ from typing import Any
 
 from medanon._version import __version__
 from medanon.report import plots
-from medanon.report.release import read_release
+from medanon.report.release import ReleaseSummary, partition, read_release
 from medanon.verify import VerifyResult
 
 FINDINGS_SHOWN = 500
 PROBLEMS_SHOWN = 500
 CENSUS_ATTRIBUTES_SHOWN = 1000
 CENSUS_VALUES_SHOWN = 10  # per attribute (--json keeps more)
+PARTITION_SHOWN = 2000  # class rectangles drawn (the largest classes first)
 # The burned-in text step's counts in report.json (0 for a run from before they existed).
 PIXEL_COUNTS = ("files_cleaned", "boxes_blanked", "frames_searched", "files_with_pixel_step")
 
@@ -55,6 +56,16 @@ def _outcomes(run: dict[str, Any] | None) -> dict[str, Any]:
         "counts_plot": plots.bar_chart(list(counts), list(counts.values()),
                                        "input files by outcome") if counts else "",
     }
+
+
+def _partition(release: ReleaseSummary) -> dict[str, Any]:
+    """The partition rectangles of the first two numeric quasi-identifiers, if any."""
+    found = partition(release, limit=PARTITION_SHOWN)
+    if found is None:
+        return {"plot": "", "x": "", "y": "", "drawn": 0, "classes": len(release.classes)}
+    return {"plot": plots.partition_rectangles(
+                found, f"{found.classes} equivalence classes over {found.x} and {found.y}"),
+            "x": found.x, "y": found.y, "drawn": len(found.boxes), "classes": found.classes}
 
 
 def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyResult, *,
@@ -92,5 +103,6 @@ def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyRes
             "metrics": [{"name": n, "value": v} for n, v in release.metrics],
             "plot": plots.class_size_histogram(release.class_sizes, "class sizes")
             if release.class_sizes else "",
+            "partition": _partition(release),
         },
     }

@@ -9,9 +9,13 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from medanon.report.release import Partition
 
 WIDTH, HEIGHT = 6.4, 2.6
+LABELLED_CLASSES = 40  # up to this many rectangles carry their class size as a label
 
 
 def _figure(height: float = HEIGHT) -> tuple[Any, Any]:
@@ -59,5 +63,44 @@ def class_size_histogram(class_sizes: Sequence[int], title: str) -> str:
              color="#3b6ea8")
     axes.set_xlabel("class size (patients sharing one combination)", fontsize=8)
     axes.set_ylabel("classes", fontsize=8)
+    axes.set_title(title, fontsize=10)
+    return _svg(figure)
+
+
+def partition_rectangles(partition: Partition, title: str) -> str:
+    """Each class a rectangle over two numeric quasi-identifiers, coloured by its size.
+
+    Every rectangle is its own SVG group (``id="class-N"``), so that the picture can be
+    checked against the table; a class holding one value on an axis is drawn thin.
+    """
+    import numpy as np
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.ticker import MaxNLocator
+
+    from medanon.privacy.plot import class_boxes, padded_extent
+
+    x0, x1, y0, y1, sizes = (np.asarray(column, dtype=np.float64)
+                             for column in zip(*partition.boxes, strict=True))
+    x0, x1 = padded_extent(x0, x1, float(x1.max() - x0.min()))
+    y0, y1 = padded_extent(y0, y1, float(y1.max() - y0.min()))
+    figure, axes = _figure(4.2)
+    scale = ScalarMappable(Normalize(float(sizes.min()), float(max(sizes.max(),
+                                                                     sizes.min() + 1))),
+                           colormaps["viridis"])
+    for n, (box, size) in enumerate(zip(class_boxes(x0, y0, x1, y1), sizes, strict=True)):
+        box.set(facecolor=scale.to_rgba(size, alpha=0.25), edgecolor="#1d2733",
+                linewidth=0.6, gid=f"class-{n}")
+        axes.add_patch(box)
+        if len(partition.boxes) <= LABELLED_CLASSES:
+            axes.text((x0[n] + x1[n]) / 2, (y0[n] + y1[n]) / 2, str(int(size)),
+                      ha="center", va="center", fontsize=7)
+    axes.autoscale_view()
+    bar = figure.colorbar(scale, ax=axes, fraction=0.04,
+                          ticks=MaxNLocator(integer=True, nbins=6))
+    bar.set_label("class size (patients)", fontsize=8)
+    axes.set_xlabel(partition.x, fontsize=8)
+    axes.set_ylabel(partition.y, fontsize=8)
     axes.set_title(title, fontsize=10)
     return _svg(figure)
