@@ -194,3 +194,19 @@ def test_codes_already_masked_are_left_to_sets() -> None:
     table = pa.table({"zip": ["021**", "02139"], "icd": ["E11", "I10"], "age": [1, 2]})
     specs = resolve_specs(table, ["zip", "icd", "age"], None, {}, {"zip", "icd"})
     assert specs == {"icd": MaskingSpec()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 30), st.lists(st.integers(2, 4), max_size=3), st.data())
+def test_every_run_contains_its_value(count: int, groups: list[int], data: st.DataObject
+                                      ) -> None:
+    order = [f"v{i}" for i in range(count)]
+    present = data.draw(st.lists(st.sampled_from(order), min_size=1, unique=True))
+    tree = ordering_hierarchy(present, OrderingSpec(tuple(order), tuple(groups)), "o", "t")
+    for value in present:
+        path = tree.path(value)
+        assert path[-1] == "*"
+        for label in path[1:-1]:
+            first, _, last = label.partition("-")
+            span = order[order.index(first):order.index(last or first) + 1]
+            assert value in span, (value, label)

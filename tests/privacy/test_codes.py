@@ -124,3 +124,24 @@ def test_masking_keeps_the_length_of_codes_of_one_length() -> None:
     assert mixed is not None and mixed.path("2141")[-2:] == ("2*", "*")
     with pytest.raises(ConfigurationError, match="without '\\*'"):
         masking_hierarchy(["02*", "021"])
+
+
+def test_csv_output_keeps_the_bytes_of_columns_not_generalised(app: typer.Typer,
+                                                                tmp_path: Path) -> None:
+    source, output = tmp_path / "in.csv", tmp_path / "out.csv"
+    write_csv(source)
+    result = CliRunner().invoke(app, ["table", str(source), str(output), "--qi", "zip",
+                                      "--k", "6", "--insensitive", "mrn,dose"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in output.read_text(encoding="utf-8").splitlines()[1:]]
+    assert [row[0] for row in rows] == MRN and [row[2] for row in rows] == DOSE
+
+
+def test_a_value_that_needs_quotes_is_quoted_and_reads_back(tmp_path: Path) -> None:
+    from medanon.privacy.tableio import write_table
+
+    table = pa.table({"note": ["a, b", 'say "x"', "plain"], "zip": ["02139"] * 3})
+    write_table(table, tmp_path / "o.csv")
+    back = pcsv.read_csv(tmp_path / "o.csv", convert_options=pcsv.ConvertOptions(
+        column_types={"zip": pa.string()}))
+    assert back.to_pylist() == table.to_pylist()

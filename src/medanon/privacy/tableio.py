@@ -172,11 +172,21 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_table(table: pa.Table, path: str | Path, delimiter: str = ",") -> None:
-    """Write ``table`` as Parquet (by suffix) or CSV with ``delimiter``, atomically."""
+    """Write ``table`` as Parquet (by suffix) or CSV with ``delimiter``, atomically.
+
+    CSV values are written without quotes, as most inputs hold them (``02139`` stays
+    ``02139`` byte for byte); only a table with a value that needs quoting (a delimiter,
+    quote or line break inside) is written with every text value quoted.
+    """
     path = Path(path)
     check_suffix(path, "output")
     if is_parquet(path):
         atomic_write(path, lambda target: pq.write_table(table, target))
         return
-    options = pcsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
-    atomic_write(path, lambda target: pcsv.write_csv(_plain(table), target, options))
+    plain = _plain(table)
+    try:
+        options = pcsv.WriteOptions(delimiter=delimiter, quoting_style="none")
+        atomic_write(path, lambda target: pcsv.write_csv(plain, target, options))
+    except pa.ArrowInvalid:  # its message quotes the value: never passed on
+        options = pcsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
+        atomic_write(path, lambda target: pcsv.write_csv(plain, target, options))
