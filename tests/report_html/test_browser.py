@@ -49,7 +49,7 @@ def test_report_renders_without_console_errors(run_output: tuple[Path, str],
     shutil.copy(run_output[0] / ".medanon" / "report.html", page)
     dom = _browse(page, tmp_path / "profile", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
-    for section in ("summary", "findings", "problems", "review", "census", "privacy",
+    for section in ("summary", "findings", "problems", "review", "pixels", "census", "privacy",
                     "timings"):
         assert f'<section id="{section}">' in dom.stdout
     assert "<svg" in dom.stdout

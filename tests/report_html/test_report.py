@@ -13,7 +13,8 @@ from medanon.sample import SampleCollection
 from medanon.verify import Finding, VerifyResult
 from tests.report_html.conftest import medanon
 
-SECTIONS = ("summary", "findings", "problems", "review", "census", "privacy", "timings")
+SECTIONS = ("summary", "findings", "problems", "review", "pixels", "census", "privacy",
+            "timings")
 
 
 def _self_contained(html: str) -> None:

@@ -82,7 +82,7 @@ def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
     if report is not None:
         from medanon.report import write_verify_report
 
-        write_verify_report(report, out, result)
+        write_verify_report(report, out, result, against)
     summary = result.summary
     categories = ", ".join(f"{n} {c}" for c, n in summary["by_category"].items())
     typer.echo(f"medanon verify: {summary['outputs']} files checked "

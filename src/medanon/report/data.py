@@ -68,9 +68,28 @@ def _partition(release: ReleaseSummary) -> dict[str, Any]:
             "x": found.x, "y": found.y, "drawn": len(found.boxes), "classes": found.classes}
 
 
+def _thumbnails(out: Path, state_dir: Path | None, before: dict[str, Path] | None,
+                before_note: str) -> dict[str, Any]:
+    from medanon.report.thumbnails import thumbnails
+    from medanon.runner.pixel_log import read_pixel_records
+
+    made, total = thumbnails(out, read_pixel_records(out, state_dir), sources=before)
+    return {"shown": [vars(t) for t in made], "total": total,
+            "left_out": total - len(made), "before": before is not None,
+            "before_note": before_note}
+
+
 def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyResult, *,
-                      title: str) -> dict[str, Any]:
-    """Everything the template needs."""
+                      title: str, state_dir: Path | None = None,
+                      before: dict[str, Path] | None = None, before_note: str = ""
+                      ) -> dict[str, Any]:
+    """Everything the template needs.
+
+    ``state_dir`` is the run's state folder when not ``out/.medanon``. ``before`` maps
+    output paths to their source files: given, the cleaned files are shown as before/after
+    pairs (a report for the site's side only: the caller never gives it for a report inside
+    OUT); ``before_note`` says why there are no before images.
+    """
     summary = verified.summary
     findings = [f.to_dict(show_values=False) for f in verified.findings[:FINDINGS_SHOWN]]
     by_category = summary.get("by_category", {})
@@ -92,6 +111,7 @@ def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyRes
             "plot": plots.bar_chart(list(by_category), list(by_category.values()),
                                     "findings by category") if by_category else "",
         },
+        "thumbnails": _thumbnails(out, state_dir, before, before_note),
         "census": census,
         "census_total": len(verified.census),
         "census_values_shown": CENSUS_VALUES_SHOWN,

@@ -6,6 +6,7 @@ rerun of a finished ``medanon run`` (which writes nothing new) stays cheap.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,12 +56,32 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0) -> str:
 
     verified = verify_folder(dst, VerifyOptions(workers=workers, dciodvfy="off",
                                                 sample=RUN_REPORT_SAMPLE))
-    write_html(target, build_report_data(dst, run, verified, title="medanon run report"))
+    write_html(target, build_report_data(dst, run, verified, title="medanon run report",
+                                         state_dir=state_dir, before_note=RUN_BEFORE_NOTE))
     return f"HTML report: {target}"
 
 
-def write_verify_report(target: Path, out: Path, verified: VerifyResult) -> Path:
-    """The HTML report of ``medanon verify --report``."""
+RUN_BEFORE_NOTE = ("the run's own report holds no source pixel (it may travel with the "
+                   "output): before images are only in medanon verify OUT --against SRC "
+                   "--report FILE with FILE outside OUT")
+INSIDE_BEFORE_NOTE = ("before images left out: this report is written inside OUT, which "
+                      "may leave the site; write it outside OUT to see them")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real, root = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return real == root or root in real.parents
+
+
+def write_verify_report(target: Path, out: Path, verified: VerifyResult,
+                        against: Path | None = None) -> Path:
+    """The HTML report of ``medanon verify --report``.
+
+    With ``against`` (the source folder the verification paired outputs with) and
+    ``target`` outside ``out``, the cleaned files are shown before and after: that report
+    holds source pixels and stays on the site's side. Inside ``out`` the before images
+    are left out, whatever is asked.
+    """
     if report_extra_missing():
         from medanon.errors import ConfigurationError
 
@@ -69,6 +90,14 @@ def write_verify_report(target: Path, out: Path, verified: VerifyResult) -> Path
     from medanon.report.render import write_html
     from medanon.verify.accounting import read_run_report
 
+    before: dict[str, Path] | None = None
+    note = "before images need --against SRC"
+    if against is not None and _inside(target, out):
+        note = INSIDE_BEFORE_NOTE
+    elif against is not None:
+        before = {output: against / source for output, source in verified.sources_of.items()}
+        note = ""
     write_html(target, build_report_data(out, read_run_report(out), verified,
-                                         title="medanon verify report"))
+                                         title="medanon verify report", before=before,
+                                         before_note=note))
     return target

@@ -54,6 +54,9 @@ class VerifyResult:
     findings: list[Finding]
     census: list[dict[str, Any]]
     summary: dict[str, Any] = field(default_factory=dict)
+    #: With ``against``: each paired output (its path in OUT) and its source (its path in
+    #: the source folder). Never in :meth:`to_dict`: a source path may hold personal data.
+    sources_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -169,7 +172,8 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
                              {s.pixel_hash for s in scans if s.pixel_hash},
                              read_run_report(out), options.key)
         findings += accounting.findings
-    validity_note, validity_findings = _validity(scans, sources, out, options)
+    pairs = pair_outputs(scans, sources, options.key) if options.against is not None else {}
+    validity_note, validity_findings = _validity(pairs, out, options)
     findings += validity_findings
     privacy, privacy_findings = check_release(out)
     findings += privacy_findings
@@ -181,7 +185,7 @@ def verify_folder(out: Path, options: VerifyOptions | None = None,
         summary["privacy_release"] = privacy
     if total_outputs is not None:
         summary["sampled"] = {"checked": len(scans), "of": total_outputs}
-    return VerifyResult(findings, census.to_rows(), summary)
+    return VerifyResult(findings, census.to_rows(), summary, pairs)
 
 
 def sample_paths(paths: Iterable[Path], size: int) -> tuple[list[Path], int]:
@@ -232,22 +236,33 @@ def _unresolved_references(scans: list[ScanResult], in_source: set[str] | None
             if uid not in present and (in_source is None or uid in in_source)]
 
 
-def _validity(scans: list[ScanResult], sources: list[SourceRecord], out: Path,
-              options: VerifyOptions) -> tuple[str, list[Finding]]:
+def pair_outputs(scans: list[ScanResult], sources: list[SourceRecord],
+                 key: SecretKey | None) -> dict[str, str]:
+    """Each output (its path in OUT) paired with its source (its path in the source folder).
+
+    By the new SOP Instance UID the key gives, else by the hash of its pixels (which a file
+    whose pixels were cleaned no longer shares).
+    """
+    source_of_hash = {s.pixel_hash: s for s in sources if s.parsed and s.pixel_hash}
+    source_of_uid = {new_uid(key, s.sop_uid): s for s in sources
+                     if s.parsed and s.sop_uid} if key is not None else {}
+    pairs = {}
+    for scan in scans:
+        record = source_of_uid.get(scan.sop_uid) or source_of_hash.get(scan.pixel_hash)
+        if scan.parsed and record is not None:
+            pairs[scan.relative] = record.relative
+    return pairs
+
+
+def _validity(paired: dict[str, str], out: Path, options: VerifyOptions
+              ) -> tuple[str, list[Finding]]:
     if options.dciodvfy == "off":
         return "off", []
     if options.against is None:
         return "not compared (needs --against)", []
     if not validity.available():
         return "dciodvfy is not installed (Debian package dicom3tools): not checked", []
-    source_of_hash = {s.pixel_hash: s for s in sources if s.parsed and s.pixel_hash}
-    source_of_uid = {new_uid(options.key, s.sop_uid): s for s in sources
-                     if s.parsed and s.sop_uid} if options.key is not None else {}
-    pairs = []
-    for scan in scans:
-        record = source_of_uid.get(scan.sop_uid) or source_of_hash.get(scan.pixel_hash)
-        if scan.parsed and record is not None:
-            pairs.append((out / scan.relative, options.against / record.relative))
+    pairs = [(out / output, options.against / source) for output, source in paired.items()]
     chosen = validity.choose(pairs, options.dciodvfy)
     findings = []
     for output, errors in run_parallel(_dciodvfy, chosen, None, options.workers):
