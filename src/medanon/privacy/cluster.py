@@ -6,17 +6,15 @@ partitions to keep every worker busy; each open partition is then a pure work it
 A partition's fate depends only on its own records, so the leaves are exactly those
 of the local run, and so are the published classes (numbered by first row).
 
-``local:N`` starts a :class:`distributed.LocalCluster` of N worker processes;
-``tcp://host:port`` (or any Dask scheduler address) connects to a running cluster.
+The cluster is reached as every medanon part reaches one (:class:`medanon.cluster.Cluster`):
+``local:N`` starts N local workers, ``tcp://host:port`` connects to a running scheduler.
 """
 
 from __future__ import annotations
 
-import importlib
 from types import TracebackType
-from typing import Any
 
-from medanon.errors import ConfigurationError
+from medanon.cluster import Cluster
 from medanon.privacy.partition import Context, PassOutput, SubProblem, run_pass
 
 # Passes smaller than this run in-process: shipping them would cost more than solving.
@@ -36,29 +34,8 @@ class DaskRunner:
 
     def __init__(self, address: str, *, min_records: int = DEFAULT_MIN_RECORDS,
                  processes: bool = True, tasks_per_worker: int = 4) -> None:
-        try:
-            distributed: Any = importlib.import_module("distributed")
-        except ImportError:  # pragma: no cover - dask is an optional extra
-            raise ConfigurationError(
-                "--cluster needs Dask: install medanon[cluster]") from None
-        self._cluster: Any = None
-        if address.startswith("local:"):
-            try:
-                workers = int(address.split(":", 1)[1])
-            except ValueError:
-                raise ConfigurationError(
-                    f"--cluster {address!r}: expected local:N with N workers") from None
-            if workers < 1:
-                raise ConfigurationError("--cluster local:N needs at least one worker")
-            self._cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                         processes=processes, dashboard_address=None)
-            self._client: Any = distributed.Client(self._cluster)
-        else:
-            try:
-                self._client = distributed.Client(address, timeout="10s")
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self._connection = Cluster(address, processes=processes)
+        self._client = self._connection.client
         self.min_records = min_records
         self.tasks_per_worker = tasks_per_worker
         self.shipped = 0  # sub-problems sent to workers so far
@@ -66,7 +43,7 @@ class DaskRunner:
     @property
     def workers(self) -> int:
         """Number of workers currently known to the scheduler."""
-        return max(1, len(self._client.scheduler_info().get("workers", {})))
+        return self._connection.workers
 
     def __call__(self, problem: SubProblem, ctx: Context) -> PassOutput:
         """Run one pass: top levels here, independent partitions on the cluster."""
@@ -85,9 +62,7 @@ class DaskRunner:
 
     def close(self) -> None:
         """Disconnect, and stop a cluster this runner started."""
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        self._connection.close()
 
     def __enter__(self) -> DaskRunner:
         return self

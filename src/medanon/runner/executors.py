@@ -13,7 +13,6 @@ walks, keeps the manifest and reports, and that is all it should spend a core on
 from __future__ import annotations
 
 import functools
-import importlib
 import multiprocessing
 import os
 import queue
@@ -25,7 +24,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
-from medanon.errors import ConfigurationError, MedanonError
+from medanon.cluster import Cluster
+from medanon.errors import MedanonError
 from medanon.runner.context import RunContext
 from medanon.runner.outcome import FileOutcome
 from medanon.runner.tasks import Task
@@ -262,30 +262,10 @@ class DaskRunner:
     """
 
     def __init__(self, ctx: RunContext, address: str) -> None:
-        try:
-            distributed: Any = importlib.import_module("distributed")
-        except ImportError:
-            raise ConfigurationError(
-                "--cluster needs dask.distributed: pip install 'medanon[cluster]'") from None
-        self._cluster: Any = None
-        if address.startswith("local:"):
-            try:
-                workers = int(address.split(":", 1)[1])
-            except ValueError:
-                raise ConfigurationError(f"--cluster {address}: expected local:N") from None
-            self._cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=40)
-            self._client = distributed.Client(self._cluster)
-        else:
-            try:
-                self._client = distributed.Client(address, timeout="30s")
-            except (OSError, TimeoutError) as exc:
-                raise ConfigurationError(f"cannot reach the Dask scheduler at {address}: "
-                                         f"{exc}") from None
-        self._as_completed = distributed.as_completed
-        workers_now = max(1, len(self._client.scheduler_info().get("workers", {})))
-        self._limit = workers_now * IN_FLIGHT_PER_WORKER
+        self._connection = Cluster(address)
+        self._client = self._connection.client
+        self._as_completed = self._connection.distributed.as_completed
+        self._limit = self._connection.workers * IN_FLIGHT_PER_WORKER
         self._ctx = self._client.scatter(ctx, broadcast=True, hash=False)
 
     def run(self, tasks: Iterator[Task], on_finished: TaskCallback | None = None
@@ -315,9 +295,7 @@ class DaskRunner:
 
     def close(self) -> None:
         """Disconnect (and stop a local cluster medanon started)."""
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        self._connection.close()
 
 
 def make_executor(ctx: RunContext, workers: int, cluster: str | None, *,
