@@ -70,6 +70,17 @@ def text_line(rng: random.Random) -> str:
     return f"{rng.choice(FAMILY)} {rng.choice(GIVEN)[0]} {rng.randrange(10, 99)}Y"
 
 
+def header_values(text: str) -> list[str]:
+    """The header values a line of :func:`text_line` shows, as the file would hold them."""
+    if "^" in text:
+        return [text, *text.split("^")]
+    if text.startswith("ID "):
+        return [text[3:]]
+    if text[:4].isdigit() and text[4:5] == "-":
+        return [text.replace("-", "")]
+    return [text.split(" ")[0]]
+
+
 def background(kind: str, rows: int, columns: int, rng: np.random.Generator) -> NDArray[np.float64]:
     """A grey image in 0..1: ultrasound speckle in a sector, a CT-like body, or black."""
     if kind == "black":
@@ -160,7 +171,7 @@ def sample(seed: int, *, rows: int = 480, columns: int = 640, kind: str | None =
                 if box is not None and not any(_overlap(box, other) for other in boxes):
                     boxes.append(box)
                     labels.append({"font": font_name, "size": size, "colour": colour,
-                                   "position": position, "backing": backing})
+                                   "position": position, "backing": backing, "text": text})
         all_frames.append(np.asarray(canvas))
         all_boxes.append(boxes)
         all_labels.append(labels)
