@@ -38,7 +38,12 @@ def faint_lines(grey: NDArray[np.uint8]) -> list[Box]:
     """
     import cv2
 
-    median = cv2.medianBlur(grey, MEDIAN)
+    # The background varies slowly: its median is taken at half the size (four times
+    # cheaper) and brought back up.
+    rows, columns = grey.shape
+    half = cv2.resize(grey, ((columns + 1) // 2, (rows + 1) // 2), interpolation=cv2.INTER_AREA)
+    median = cv2.resize(cv2.medianBlur(half, MEDIAN // 2 | 1), (columns, rows),
+                        interpolation=cv2.INTER_LINEAR)
     ink = (cv2.absdiff(grey, median) >= MIN_CONTRAST).astype(np.uint8)
     joined = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones(JOIN, np.uint8))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
