@@ -19,8 +19,9 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
+from medanon.dicom.backend import read_header
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
-from medanon.dicom.fastread import BUFFER, MAX_HEADER, FastHeader, read_header_fast
+from medanon.dicom.fastread import BUFFER, MAX_HEADER, FastHeader
 from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
 
@@ -86,11 +87,11 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
         with open(path, "rb") as handle:
             # No more than the file holds: asking for more costs a read that finds the end.
             data = handle.read(min(size, BUFFER))
-            fast = read_header_fast(data, size)
+            fast = read_header(data, size)
             if fast is None and size > BUFFER:
                 handle.seek(0)  # a long header (vendor private blocks): one more, larger read
                 data = handle.read(MAX_HEADER)
-                fast = read_header_fast(data, size)
+                fast = read_header(data, size)
             if fast is not None:
                 return _finish_fast(handle, fast, size, data)
             handle.seek(0)

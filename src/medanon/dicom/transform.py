@@ -23,6 +23,7 @@ from pydicom.tag import BaseTag
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom import markers
+from medanon.dicom.backend import is_available
 from medanon.dicom.burned_in import burned_in_reason, is_encapsulated_document
 from medanon.dicom.clean import IdentifyingTerms, identifying_terms
 from medanon.dicom.datasets import new_dataset
@@ -370,7 +371,7 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
     if (action is Action.KEEP and vr not in ("SQ", "PN")) or (
             action is Action.SHIFT_DATE and vr == "TM"):
         return raw  # untouched (whole-day shifts leave times as they are): copied byte for byte
-    if isinstance(raw, RawDataElement) and vr != "SQ":
+    if isinstance(raw, RawDataElement) and vr != "SQ" and is_available():
         fast = _apply_raw(action, raw, vr, ctx)
         if fast is not None:
             return fast
