@@ -29,6 +29,7 @@ from medanon._version import __version__
 from medanon.custody.chain import ChainWriter, read_head
 from medanon.custody.crosswalk import CrosswalkWriter, Sealer
 from medanon.errors import ConfigurationError
+from medanon.events import Event
 from medanon.runner.outcome import FileOutcome
 
 AUDIT_NAME = "audit.jsonl"
@@ -166,14 +167,14 @@ class AuditRecorder:
                                  "why": "the session was interrupted before the manifest "
                                         "recorded these files; they are processed again"})
 
+    def on_file_done(self, event: Event) -> None:
+        """The handler of EVT_FILE_DONE (bound essential: a failure stops the run)."""
+        assert event.outcome is not None
+        self.file_done(event.outcome)
+
     def file_done(self, outcome: FileOutcome) -> None:
         """Record one file as the manifest staged it (written to the OS, not yet synced)."""
-        self._writer.append({
-            "kind": "file", "source": outcome.source_id, "status": outcome.status.value,
-            "reason": outcome.reason, "output": outcome.output,
-            "input_sha256": outcome.input_sha256, "output_sha256": outcome.output_sha256,
-            "actions": dict(outcome.actions),
-        })
+        self._writer.append(file_entry(outcome))
         if self._crosswalk is not None and outcome.sealed:
             self._crosswalk.add(outcome.sealed)
 
@@ -211,6 +212,23 @@ class AuditRecorder:
             if self._crosswalk is not None:
                 with contextlib.suppress(OSError):
                     self._crosswalk.close()
+
+
+def file_entry(outcome: FileOutcome, instance: str | None = None) -> dict[str, Any]:
+    """The audit entry of one de-identified input: the same for ``run`` and ``serve``.
+
+    ``instance`` is the node's keyed name of a received instance; a folder run has none.
+    """
+    entry: dict[str, Any] = {"kind": "file"}
+    if instance is not None:
+        entry["instance"] = instance
+    entry.update({
+        "source": outcome.source_id, "status": outcome.status.value,
+        "reason": outcome.reason, "output": outcome.output,
+        "input_sha256": outcome.input_sha256, "output_sha256": outcome.output_sha256,
+        "actions": dict(outcome.actions),
+    })
+    return entry
 
 
 def _file_entries_since(path: Path, offset: int) -> Iterator[dict[str, Any]]:

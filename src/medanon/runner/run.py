@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,18 @@ from medanon.custody.recorder import (
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError, MedanonError
+from medanon.events import (
+    EVT_FILE_DONE,
+    EVT_FILE_FAILED,
+    EVT_FILE_WITHHELD,
+    EVT_PLAN_LOOKUP,
+    EVT_PROGRESS,
+    EVT_RUN_FINISHED,
+    EVT_RUN_STARTED,
+    Event,
+    EventHub,
+    HandlerBinding,
+)
 from medanon.profile.model import Ruleset
 from medanon.profile.recipe import Recipe
 from medanon.profile.ruleset import build_ruleset
@@ -142,12 +154,14 @@ def _pinned(recipe: Recipe, key: SecretKey, src: Path, plan: CollectionPlan
 
 def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                plan: CollectionPlan = EMPTY_PLAN, options: RunOptions | None = None,
-               on_progress: ProgressCallback | None = None) -> RunResult:
+               on_progress: ProgressCallback | None = None,
+               handlers: Iterable[HandlerBinding] = ()) -> RunResult:
     """De-identify every file under ``src`` into ``dst``; resume if ``dst`` has a run.
 
     Files that cannot be fully de-identified are never written; they are listed in the
     report (``<state>/report.json``) with their reason. Library code: nothing is printed;
-    pass ``on_progress`` to follow the run.
+    bind ``handlers`` (:mod:`medanon.events`) to follow the run, or pass ``on_progress``
+    (bound to EVT_PROGRESS as ``on_progress(event.outcome, event.stats)``).
 
     Raises
     ------
@@ -159,6 +173,10 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         The output cannot be written; what was done is recorded, rerun to resume.
     """
     options = options or RunOptions()
+    handlers = list(handlers)
+    if on_progress is not None:
+        handlers.append((EVT_PROGRESS, _progress_handler, (on_progress,)))
+    plan = _looked_up_plan(EventHub(handlers), plan)
     if recipe.privacy is not None and not plan.closed:
         raise ConfigurationError(
             "the recipe has a [privacy] section: its plan is made from every header first "
@@ -174,12 +192,49 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     with lock:
         return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options,
-                           on_progress)
+                           handlers)
+
+
+def _progress_handler(event: Event, on_progress: ProgressCallback) -> None:
+    """The progress callback, as a handler of EVT_PROGRESS."""
+    assert event.stats is not None
+    on_progress(event.outcome, event.stats)
+
+
+def _looked_up_plan(hub: EventHub, plan: CollectionPlan) -> CollectionPlan:
+    """The collection plan the run applies: the EVT_PLAN_LOOKUP intervention's answer."""
+    chosen = hub.intervene(EVT_PLAN_LOOKUP, plan=plan)
+    if not isinstance(chosen, CollectionPlan):
+        raise ConfigurationError("the handler bound to EVT_PLAN_LOOKUP returned no "
+                                 "CollectionPlan")
+    return chosen
+
+
+def _run_hub(session: SessionStats, recorder: AuditRecorder | None,
+             handlers: list[HandlerBinding]) -> EventHub:
+    """The run's handlers: the report's counts and the audit log first, then the caller's.
+
+    Those two are essential (their errors stop the run): a recorded file always has its
+    audit entry and is always counted.
+    """
+    hub = EventHub()
+    hub.bind(EVT_FILE_DONE, _count_file, (session,), essential=True)
+    if recorder is not None:
+        hub.bind(EVT_FILE_DONE, recorder.on_file_done, essential=True)
+    for binding in handlers:
+        hub.bind(*binding)
+    return hub
+
+
+def _count_file(event: Event, session: SessionStats) -> None:
+    """The report's data collection: this session's counts."""
+    assert event.outcome is not None
+    session.add(event.outcome)
 
 
 def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: Ruleset,
                 key: SecretKey, plan: CollectionPlan, options: RunOptions,
-                on_progress: ProgressCallback | None) -> RunResult:
+                handlers: list[HandlerBinding]) -> RunResult:
     """The run, once the state folder is locked: clean up, resume, process, report."""
     try:
         if options.restart:
@@ -213,12 +268,12 @@ def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: 
                          digests=recorder is not None,
                          crosswalk=recorder.sealer if recorder is not None else None)
         session = SessionStats()
+        hub = _run_hub(session, recorder, handlers)
+        hub.notify(EVT_RUN_STARTED, stats=session, plan=plan)
         exclusions: Exclusions = deque()
         tasks = _pending_tasks(walk_entries(src, exclude=(dst, state_dir)), ctx,
-                               manifest if resuming else None, session, on_progress,
-                               exclusions)
-        _process_all(tasks, ctx, manifest, session, options, on_progress, recorder,
-                     exclusions)
+                               manifest if resuming else None, session, hub, exclusions)
+        _process_all(tasks, ctx, manifest, session, options, hub, recorder, exclusions)
         manifest.mark_finished()
         settings: dict[str, Any] = {**run_settings(recipe, key, src),
                                     "mode": ruleset.mode.value,
@@ -226,7 +281,9 @@ def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: 
         if recorder is not None:
             settings["audit_head"] = recorder.finish(dict(manifest.counts()))
         report = report_from_manifest(manifest, settings, session)
-        return RunResult(report, write_report(report, state_dir))
+        result = RunResult(report, write_report(report, state_dir))
+        hub.notify(EVT_RUN_FINISHED, stats=session, counts=dict(report.counts))
+        return result
     except BaseException as exc:
         if recorder is not None:
             recorder.close(exc)
@@ -239,9 +296,8 @@ def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: 
 
 
 def _pending_tasks(entries: Iterator[Path | Excluded], ctx: RunContext,
-                   manifest: Manifest | None, session: SessionStats,
-                   on_progress: ProgressCallback | None, exclusions: Exclusions
-                   ) -> Iterator[Task]:
+                   manifest: Manifest | None, session: SessionStats, hub: EventHub,
+                   exclusions: Exclusions) -> Iterator[Task]:
     """Tasks for the files not done yet; files done by an earlier session are skipped.
 
     ``manifest`` is None when no earlier session recorded anything: nothing to look up.
@@ -261,8 +317,8 @@ def _pending_tasks(entries: Iterator[Path | Excluded], ctx: RunContext,
         row = manifest.done_row(stamp) if manifest is not None else None
         if row is not None and (not row.claims_output or _output_intact(dst_text, row)):
             session.skipped += 1
-            if on_progress is not None and session.skipped % 1000 == 0:
-                on_progress(None, session)
+            if session.skipped % 1000 == 0:
+                hub.notify(EVT_PROGRESS, stats=session)
             continue
         if row is not None:
             session.outputs_redone += 1
@@ -289,19 +345,19 @@ def _remove_damaged_output(dst_text: str, row: DoneRow) -> None:
 
 
 def _process_all(tasks: Iterator[Task], ctx: RunContext, manifest: Manifest,
-                 session: SessionStats, options: RunOptions,
-                 on_progress: ProgressCallback | None, recorder: AuditRecorder | None,
-                 exclusions: Exclusions) -> None:
+                 session: SessionStats, options: RunOptions, hub: EventHub,
+                 recorder: AuditRecorder | None, exclusions: Exclusions) -> None:
     def record(stamp: InputStamp, outcome: FileOutcome) -> None:
-        if recorder is None:
+        # The one per-file hook: EVT_FILE_DONE, with the audit log's entry among its
+        # handlers, never a staged row without its entry.
+        with interrupts_deferred() if recorder is not None else contextlib.nullcontext():
             recorded = manifest.stage(stamp, outcome)
-        else:  # the one per-file hook: the audit log's entry, never one without the other
-            with interrupts_deferred():
-                recorded = manifest.stage(stamp, outcome)
-                recorder.file_done(recorded)
-        session.add(recorded)
-        if on_progress is not None:
-            on_progress(recorded, session)
+            hub.notify(EVT_FILE_DONE, outcome=recorded)
+        if recorded.status is Status.FAILED:
+            hub.notify(EVT_FILE_FAILED, outcome=recorded)
+        elif recorded.status is Status.WITHHELD:
+            hub.notify(EVT_FILE_WITHHELD, outcome=recorded)
+        hub.notify(EVT_PROGRESS, outcome=recorded, stats=session)
 
     def record_exclusions() -> None:
         while exclusions:
