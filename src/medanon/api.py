@@ -7,6 +7,7 @@ Library code: nothing here prints or exits; problems are raised as
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydicom.dataset import Dataset, FileDataset
@@ -17,6 +18,7 @@ from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.write import build_file_meta
 from medanon.errors import ConfigurationError
+from medanon.events import HandlerBinding
 from medanon.profile.recipe import Recipe, default_recipe
 from medanon.profile.ruleset import build_ruleset
 from medanon.runner.run import RunOptions, RunResult, run_folder
@@ -61,9 +63,12 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
 
 def deidentify_folder(src: Path, dst: Path, key: SecretKey, recipe: Recipe | None = None, *,
                       options: RunOptions | None = None,
-                      clinical: Path | None = None, clinical_key: str = "PatientID"
-                      ) -> RunResult:
+                      clinical: Path | None = None, clinical_key: str = "PatientID",
+                      handlers: Iterable[HandlerBinding] = ()) -> RunResult:
     """De-identify every DICOM file under ``src`` into ``dst`` (see :func:`run_folder`).
+
+    ``handlers`` (``[(EVT_FILE_DONE, handler), ...]``, see :mod:`medanon.events`) follow
+    the run or make its decisions; a failing notification handler is logged, not raised.
 
     A recipe with a ``[privacy]`` section runs both passes of
     :func:`medanon.collection.run.run_private` (``clinical`` names the clinical table and
@@ -75,7 +80,7 @@ def deidentify_folder(src: Path, dst: Path, key: SecretKey, recipe: Recipe | Non
 
         table = ClinicalInput(Path(clinical), clinical_key) if clinical is not None else None
         return run_private(Path(src), Path(dst), chosen, key, options=options,
-                           clinical=table).run
+                           clinical=table, handlers=handlers).run
     if clinical is not None:
         raise ConfigurationError("a clinical table needs a recipe with a [privacy] section")
-    return run_folder(Path(src), Path(dst), chosen, key, options=options)
+    return run_folder(Path(src), Path(dst), chosen, key, options=options, handlers=handlers)

@@ -71,6 +71,12 @@ EVT_FILE_WITHHELD = NotificationEvent(
     "EVT_FILE_WITHHELD", "An input was recorded withheld (after EVT_FILE_DONE)")
 EVT_PROGRESS = NotificationEvent(
     "EVT_PROGRESS", "The session's counts changed (``outcome`` is None for skipped files)")
+EVT_INSTANCE_RECEIVED = NotificationEvent(
+    "EVT_INSTANCE_RECEIVED", "The node queued a received instance durably (or a duplicate)")
+EVT_INSTANCE_FORWARDED = NotificationEvent(
+    "EVT_INSTANCE_FORWARDED", "The node's destination confirmed an instance")
+EVT_INSTANCE_QUARANTINED = NotificationEvent(
+    "EVT_INSTANCE_QUARANTINED", "The node kept an instance back, with the reason")
 EVT_PLAN_LOOKUP = InterventionEvent(
     "EVT_PLAN_LOOKUP", "Which collection plan the run applies; default: the plan given")
 
@@ -83,7 +89,9 @@ HandlerBinding = tuple[EventType, Handler] | tuple[EventType, Handler, Sequence[
 class Event:
     """One triggered event: its type, when, and what happened (never a file's value).
 
-    ``instance`` is the node's keyed name of a received instance (None in a folder run).
+    ``instance`` is the node's keyed name of a received instance (None in a folder run);
+    ``duplicate``, ``destination``, ``output`` and ``reason`` describe the node's
+    instance events (a destination is an AE title and address, a reason a sentence).
     """
 
     event: EventType
@@ -93,6 +101,10 @@ class Event:
     counts: dict[str, int] | None = None
     plan: CollectionPlan | None = None
     instance: str | None = None
+    duplicate: bool = False
+    destination: str | None = None
+    output: str | None = None
+    reason: str | None = None
 
 
 def _default_plan(event: Event) -> CollectionPlan | None:

@@ -14,7 +14,7 @@ output, byte for byte; a changed recipe, key or clinical table is refused unless
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from medanon.collection.planner import PrivacyPlan, collection_plan, plan_collec
 from medanon.collection.release import write_release
 from medanon.custody.keys import SecretKey
 from medanon.errors import ConfigurationError
+from medanon.events import HandlerBinding
 from medanon.profile.privacy_section import PrivacySection
 from medanon.profile.recipe import Recipe
 from medanon.runner.run import ProgressCallback, RunOptions, RunResult, check_folders, run_folder
@@ -113,8 +114,11 @@ def make_plan(src: Path, exclude: tuple[Path, ...], section: PrivacySection, key
 def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                 options: RunOptions | None = None, clinical: ClinicalInput | None = None,
                 on_progress: ProgressCallback | None = None,
-                on_planned: Callable[[PrivacyPlan], None] | None = None) -> PrivateRunResult:
+                on_planned: Callable[[PrivacyPlan], None] | None = None,
+                handlers: Iterable[HandlerBinding] = ()) -> PrivateRunResult:
     """Run both passes and write the release folder; resume when ``dst`` has a run.
+
+    ``handlers`` are bound to the second pass (:func:`~medanon.runner.run.run_folder`).
 
     Raises
     ------
@@ -144,7 +148,8 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     if on_planned is not None:
         on_planned(plan)
     result = run_folder(src, dst, recipe, key, plan=collection_plan(plan),
-                        options=replace(options, state_dir=state_dir), on_progress=on_progress)
+                        options=replace(options, state_dir=state_dir), on_progress=on_progress,
+                        handlers=handlers)
     output_check = check_output(plan, state_dir)
     release = write_release(dst, plan, table, output_check)
     return PrivateRunResult(result, plan, release, output_check)

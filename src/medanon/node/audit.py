@@ -17,12 +17,24 @@ from typing import Any
 
 from medanon._version import __version__
 from medanon.custody.chain import ChainWriter
-from medanon.custody.recorder import AUDIT_NAME, now, who
+from medanon.custody.recorder import AUDIT_NAME, file_entry, now, who
+from medanon.events import (
+    EVT_FILE_DONE,
+    EVT_INSTANCE_FORWARDED,
+    EVT_INSTANCE_QUARANTINED,
+    EVT_INSTANCE_RECEIVED,
+    Event,
+    EventHub,
+)
 from medanon.runner.outcome import FileOutcome
 
 
 class ServeAudit:
-    """Appends the node's entries; every thread of the node writes through one lock."""
+    """Appends the node's entries; every thread of the node writes through one lock.
+
+    The entries come from the node's events (:meth:`bind`): the same EVT_FILE_DONE, and
+    the same entry (:func:`~medanon.custody.recorder.file_entry`), as a folder run's.
+    """
 
     def __init__(self, state_dir: Path) -> None:
         self._writer = ChainWriter(state_dir / AUDIT_NAME)
@@ -35,6 +47,30 @@ class ServeAudit:
     def path(self) -> Path:
         """Where the log is."""
         return self._writer.path
+
+    def bind(self, hub: EventHub) -> None:
+        """Bind the log's handlers, essential: an entry that cannot be written is an error."""
+        hub.bind(EVT_INSTANCE_RECEIVED, self._on_received, essential=True)
+        hub.bind(EVT_FILE_DONE, self._on_file_done, essential=True)
+        hub.bind(EVT_INSTANCE_FORWARDED, self._on_forwarded, essential=True)
+        hub.bind(EVT_INSTANCE_QUARANTINED, self._on_quarantined, essential=True)
+
+    def _on_received(self, event: Event) -> None:
+        assert event.instance is not None
+        self.received(event.instance, duplicate=event.duplicate)
+
+    def _on_file_done(self, event: Event) -> None:
+        assert event.instance is not None and event.outcome is not None
+        self.deidentified(event.instance, event.outcome)
+
+    def _on_forwarded(self, event: Event) -> None:
+        assert event.instance is not None and event.destination is not None
+        assert event.output is not None
+        self.forwarded(event.instance, event.destination, event.output)
+
+    def _on_quarantined(self, event: Event) -> None:
+        assert event.instance is not None and event.reason is not None
+        self.quarantined(event.instance, event.reason)
 
     def start(self, facts: dict[str, Any]) -> None:
         """The session's first entry: who runs it, with which settings (fingerprints)."""
@@ -51,11 +87,7 @@ class ServeAudit:
 
     def deidentified(self, name: str, outcome: FileOutcome) -> None:
         """What ``process_file`` made of a queued instance, as a run records a file."""
-        self._append({"kind": "file", "instance": name, "source": outcome.source_id,
-                      "status": outcome.status.value, "reason": outcome.reason,
-                      "output": outcome.output, "input_sha256": outcome.input_sha256,
-                      "output_sha256": outcome.output_sha256,
-                      "actions": dict(outcome.actions)})
+        self._append(file_entry(outcome, name))
 
     def forwarded(self, name: str, destination: str, output: str) -> None:
         """The destination confirmed an instance."""

@@ -21,6 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medanon.events import (
+    EVT_FILE_DONE,
+    EVT_FILE_FAILED,
+    EVT_FILE_WITHHELD,
+    EVT_INSTANCE_FORWARDED,
+    EVT_INSTANCE_QUARANTINED,
+    EventHub,
+)
 from medanon.node.audit import ServeAudit
 from medanon.node.forward import DestinationDown, Forwarder, Outgoing
 from medanon.node.ledger import Ledger, State
@@ -75,9 +83,10 @@ class Deliverer:
 
     def __init__(self, ctx: RunContext, queue: InstanceQueue, ledger: Ledger,
                  audit: ServeAudit, forwarders: Sequence[Forwarder] = (), *,
-                 max_backoff: float, progress: Progress) -> None:
+                 max_backoff: float, progress: Progress, events: EventHub) -> None:
         self._ctx = ctx
-        self._audit = audit
+        self._audit = audit  # its entries come from ``events``; here only to flush it
+        self._events = events
         self._queue = queue
         self._ledger = ledger
         self._links = [_Link(forwarder) for forwarder in forwarders]
@@ -207,7 +216,11 @@ class Deliverer:
         except OSError as exc:
             self._postpone(name, f"cannot write the output ({exc.strerror or exc})")
             return None
-        self._audit.deidentified(name, outcome)
+        self._events.notify(EVT_FILE_DONE, outcome=outcome, instance=name)
+        if outcome.status is Status.FAILED:
+            self._events.notify(EVT_FILE_FAILED, outcome=outcome, instance=name)
+        elif outcome.status is Status.WITHHELD:
+            self._events.notify(EVT_FILE_WITHHELD, outcome=outcome, instance=name)
         return outcome
 
     def _forward(self, link: _Link, ready: list[Outgoing]) -> None:
@@ -224,7 +237,8 @@ class Deliverer:
                 output = item.path.relative_to(self._ctx.dst_root).as_posix()
                 self._ledger.finish(item.name, State.FORWARDED, output=output)
                 self._queue.remove(item.name)
-                self._audit.forwarded(item.name, link.forwarder.destination.describe(), output)
+                self._events.notify(EVT_INSTANCE_FORWARDED, instance=item.name, output=output,
+                                    destination=link.forwarder.destination.describe())
             elif sent.delivery is Delivery.TRANSIENT:
                 self._postpone(item.name, sent.reason or "transient failure")
             else:
@@ -240,7 +254,7 @@ class Deliverer:
     def _quarantine(self, name: str, reason: str) -> None:
         self._queue.quarantine(name)
         self._ledger.finish(name, State.QUARANTINED, reason)
-        self._audit.quarantined(name, reason)
+        self._events.notify(EVT_INSTANCE_QUARANTINED, instance=name, reason=reason)
         LOGGER.info("quarantined %s: %s", name[:16], reason)
 
     def _destination_down(self, link: _Link, reason: str) -> None:

@@ -21,7 +21,7 @@ from pynetdicom import AE, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from medanon.custody.keys import SecretKey
-from medanon.node.audit import ServeAudit
+from medanon.events import EVT_INSTANCE_RECEIVED, EventHub
 from medanon.node.ledger import Ledger
 from medanon.node.queue import InstanceQueue, OutOfSpace
 from medanon.node.settings import ServeSettings
@@ -64,9 +64,9 @@ class Receiver:
     """The event handlers of the SCP, bound as data to :func:`build_acceptor`'s AE."""
 
     def __init__(self, key: SecretKey, queue: InstanceQueue, ledger: Ledger,
-                 audit: ServeAudit, on_queued: Callable[[], None]) -> None:
+                 events: EventHub, on_queued: Callable[[], None]) -> None:
         self._key = key
-        self._audit = audit
+        self._events = events
         self._queue = queue
         self._ledger = ledger
         self._on_queued = on_queued
@@ -129,7 +129,7 @@ class Receiver:
 
     def _audit_received(self, name: str, *, duplicate: bool) -> None:
         try:
-            self._audit.received(name, duplicate=duplicate)
+            self._events.notify(EVT_INSTANCE_RECEIVED, instance=name, duplicate=duplicate)
         except OSError as exc:  # the instance is safe; only its audit entry is missing
             LOGGER.warning("audit: cannot write the entry of a received instance (%s)",
                            exc.strerror or type(exc).__name__)

@@ -15,7 +15,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pynetdicom.transport import ThreadedAssociationServer
@@ -23,6 +23,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from medanon.custody.keys import SecretKey
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError
+from medanon.events import EventHub, HandlerBinding
 from medanon.node.audit import ServeAudit
 from medanon.node.deliver import Deliverer, Progress
 from medanon.node.forward import Forwarder
@@ -114,7 +115,8 @@ def lock_state_folder(state: Path) -> int:
 class Service:
     """A running ``medanon serve``: start it, then :meth:`stop` it (or use ``run``)."""
 
-    def __init__(self, settings: ServeSettings, recipe: Recipe, key: SecretKey) -> None:
+    def __init__(self, settings: ServeSettings, recipe: Recipe, key: SecretKey, *,
+                 handlers: Iterable[HandlerBinding] = ()) -> None:
         refuse_collection_privacy(recipe)
         self.settings = settings
         state = settings.state_dir
@@ -122,6 +124,11 @@ class Service:
         self.queue = InstanceQueue(state, settings.reserve_bytes)
         self.ledger = Ledger(state)
         self.audit = ServeAudit(state)
+        # The audit log's handlers first (essential), then the caller's.
+        self.events = EventHub()
+        self.audit.bind(self.events)
+        for binding in handlers:
+            self.events.bind(*binding)
         self._recipe, self._key_fingerprint = recipe, key.fingerprint
         self.progress = Progress()
         out = settings.out if settings.out is not None else state / OUTBOX
@@ -143,8 +150,9 @@ class Service:
                       if destination is not None else [])
         self.deliverer = Deliverer(self.context, self.queue, self.ledger, self.audit,
                                    forwarders,
-                                   max_backoff=settings.max_backoff, progress=self.progress)
-        self._receiver = Receiver(key, self.queue, self.ledger, self.audit,
+                                   max_backoff=settings.max_backoff, progress=self.progress,
+                                   events=self.events)
+        self._receiver = Receiver(key, self.queue, self.ledger, self.events,
                                   self.deliverer.wake)
         self._ae = build_acceptor(settings)
         self._server: ThreadedAssociationServer | None = None
