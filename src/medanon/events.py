@@ -9,6 +9,8 @@ the workers:
   exception's message, which could quote a value) and the run goes on. Only medanon's own
   *essential* handlers (the audit log, the report's counts) may stop a run: an audit
   entry missing for a recorded file would break custody, so their errors propagate.
+  Essential handlers run before all others, whenever they were bound, so a site's
+  handler never sees a file before its audit entry and its count exist.
 * **Interventions** ask for a decision. Each has exactly one handler; binding another
   replaces it, and an unbound intervention uses its documented safe default.
 
@@ -80,7 +82,6 @@ EVT_INSTANCE_QUARANTINED = NotificationEvent(
 EVT_PLAN_LOOKUP = InterventionEvent(
     "EVT_PLAN_LOOKUP", "Which collection plan the run applies; default: the plan given")
 
-#: Essential handlers may stop a run (the audit log, the report's counts); see above.
 Handler = Callable[..., Any]
 HandlerBinding = tuple[EventType, Handler] | tuple[EventType, Handler, Sequence[Any]]
 
@@ -136,14 +137,17 @@ class EventHub:
         """Bind ``handler`` to ``event``; for an intervention this replaces its handler.
 
         ``essential`` (medanon's own custody and report handlers): the handler's errors
-        stop the run instead of being logged.
+        stop the run instead of being logged, and it runs before every handler that is
+        not essential.
         """
         if not callable(handler):
             raise ConfigurationError(f"the handler bound to {event.name} is not callable")
         if isinstance(event, InterventionEvent):
             self._intervene[event] = (handler, tuple(args))
         elif isinstance(event, NotificationEvent):
-            self._notify.setdefault(event, []).append((handler, tuple(args), essential))
+            bound = self._notify.setdefault(event, [])
+            position = sum(1 for *_, first in bound if first) if essential else len(bound)
+            bound.insert(position, (handler, tuple(args), essential))
         else:
             raise ConfigurationError("handlers are bound to an EVT_... event of medanon.events")
 

@@ -124,11 +124,8 @@ class Service:
         self.queue = InstanceQueue(state, settings.reserve_bytes)
         self.ledger = Ledger(state)
         self.audit = ServeAudit(state)
-        # The audit log's handlers first (essential), then the caller's.
-        self.events = EventHub()
-        self.audit.bind(self.events)
-        for binding in handlers:
-            self.events.bind(*binding)
+        self.events = EventHub(handlers)
+        self.audit.bind(self.events)  # essential: run before the caller's handlers
         self._recipe, self._key_fingerprint = recipe, key.fingerprint
         self.progress = Progress()
         out = settings.out if settings.out is not None else state / OUTBOX

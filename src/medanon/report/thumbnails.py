@@ -54,9 +54,11 @@ def cleaned_files(records: dict[str, PixelRecord]) -> list[tuple[str, PixelRecor
 
 
 def _modality_values(frame: NDArray[Any], ds: Any) -> NDArray[np.float64]:
-    slope = float(ds.get("RescaleSlope", 1) or 1)
-    intercept = float(ds.get("RescaleIntercept", 0) or 0)
-    return frame.astype(np.float64) * slope + intercept
+    """The frame in modality values (rescale or Modality LUT), as pydicom applies them."""
+    from pydicom.pixels.processing import apply_modality_lut
+
+    values: NDArray[np.float64] = np.asarray(apply_modality_lut(frame, ds), dtype=np.float64)
+    return values
 
 
 def _first(value: Any) -> float | None:

@@ -173,10 +173,10 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         The output cannot be written; what was done is recorded, rerun to resume.
     """
     options = options or RunOptions()
-    handlers = list(handlers)
+    hub = EventHub(handlers)
     if on_progress is not None:
-        handlers.append((EVT_PROGRESS, _progress_handler, (on_progress,)))
-    plan = _looked_up_plan(EventHub(handlers), plan)
+        hub.bind(EVT_PROGRESS, _progress_handler, (on_progress,))
+    plan = _looked_up_plan(hub, plan)
     if recipe.privacy is not None and not plan.closed:
         raise ConfigurationError(
             "the recipe has a [privacy] section: its plan is made from every header first "
@@ -191,8 +191,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     except OSError as exc:
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     with lock:
-        return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options,
-                           handlers)
+        return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options, hub)
 
 
 def _progress_handler(event: Event, on_progress: ProgressCallback) -> None:
@@ -210,20 +209,16 @@ def _looked_up_plan(hub: EventHub, plan: CollectionPlan) -> CollectionPlan:
     return chosen
 
 
-def _run_hub(session: SessionStats, recorder: AuditRecorder | None,
-             handlers: list[HandlerBinding]) -> EventHub:
-    """The run's handlers: the report's counts and the audit log first, then the caller's.
+def _bind_essentials(hub: EventHub, session: SessionStats, recorder: AuditRecorder | None
+                     ) -> None:
+    """The report's counts and the audit log, bound essential (run before the caller's).
 
-    Those two are essential (their errors stop the run): a recorded file always has its
-    audit entry and is always counted.
+    Their errors stop the run: a recorded file always has its audit entry and is always
+    counted.
     """
-    hub = EventHub()
     hub.bind(EVT_FILE_DONE, _count_file, (session,), essential=True)
     if recorder is not None:
         hub.bind(EVT_FILE_DONE, recorder.on_file_done, essential=True)
-    for binding in handlers:
-        hub.bind(*binding)
-    return hub
 
 
 def _count_file(event: Event, session: SessionStats) -> None:
@@ -234,7 +229,7 @@ def _count_file(event: Event, session: SessionStats) -> None:
 
 def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: Ruleset,
                 key: SecretKey, plan: CollectionPlan, options: RunOptions,
-                handlers: list[HandlerBinding]) -> RunResult:
+                hub: EventHub) -> RunResult:
     """The run, once the state folder is locked: clean up, resume, process, report."""
     try:
         if options.restart:
@@ -268,7 +263,7 @@ def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: 
                          digests=recorder is not None,
                          crosswalk=recorder.sealer if recorder is not None else None)
         session = SessionStats()
-        hub = _run_hub(session, recorder, handlers)
+        _bind_essentials(hub, session, recorder)
         hub.notify(EVT_RUN_STARTED, stats=session, plan=plan)
         exclusions: Exclusions = deque()
         tasks = _pending_tasks(walk_entries(src, exclude=(dst, state_dir)), ctx,
