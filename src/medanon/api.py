@@ -18,7 +18,7 @@ from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.write import build_file_meta
 from medanon.errors import ConfigurationError
-from medanon.events import HandlerBinding
+from medanon.events import HandlerBinding, WithholdRule
 from medanon.profile.recipe import Recipe, default_recipe
 from medanon.profile.ruleset import build_ruleset
 from medanon.runner.run import RunOptions, RunResult, run_folder
@@ -27,8 +27,12 @@ EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
 
 
 def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None = None, *,
-                       plan: CollectionPlan = EMPTY_PLAN) -> Dataset:
+                       plan: CollectionPlan = EMPTY_PLAN,
+                       withhold: WithholdRule | None = None) -> Dataset:
     """De-identify one pydicom dataset in memory and return a new one.
+
+    ``withhold`` is a site's rule, as a run gets it from EVT_WITHHOLD_LOOKUP: True for
+    this dataset raises :class:`DeidentificationError`.
 
     The input is left as it was. When the input carries file meta information, the
     result gets new file meta built from its new UIDs (same transfer syntax), so it can be
@@ -52,7 +56,7 @@ def deidentify_dataset(dataset: Dataset, key: SecretKey, recipe: Recipe | None =
         # The core decodes raw sequences and private blocks of the dataset it is given; a
         # copy keeps the caller's dataset exactly as it was. The pixel data is inside it.
         output = deidentify_instance(Instance(copy.deepcopy(dataset), syntax), ruleset, key,
-                                     plan)
+                                     plan, withhold=withhold)
         result = output.dataset
         if meta is not None and "SOPClassUID" in result and "SOPInstanceUID" in result:
             result.file_meta = build_file_meta(result, output.transfer_syntax)

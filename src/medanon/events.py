@@ -27,14 +27,17 @@ each is called as ``handler(event, *args)``.
 from __future__ import annotations
 
 import logging
+import pickle
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from medanon.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
     from medanon.dicom.plan import CollectionPlan
     from medanon.runner.outcome import FileOutcome
     from medanon.runner.report import SessionStats
@@ -81,8 +84,13 @@ EVT_INSTANCE_QUARANTINED = NotificationEvent(
     "EVT_INSTANCE_QUARANTINED", "The node kept an instance back, with the reason")
 EVT_PLAN_LOOKUP = InterventionEvent(
     "EVT_PLAN_LOOKUP", "Which collection plan the run applies; default: the plan given")
+EVT_WITHHOLD_LOOKUP = InterventionEvent(
+    "EVT_WITHHOLD_LOOKUP",
+    "Which site rule withholds instances beyond medanon's own; default: none")
 
 Handler = Callable[..., Any]
+#: A site's withhold rule: called with an instance's original header, True withholds it.
+WithholdRule = Callable[["Dataset"], bool]
 HandlerBinding = tuple[EventType, Handler] | tuple[EventType, Handler, Sequence[Any]]
 
 
@@ -113,12 +121,44 @@ def _default_plan(event: Event) -> CollectionPlan | None:
     return event.plan
 
 
+def _no_site_rule(event: Event) -> WithholdRule | None:
+    """The safe default of EVT_WITHHOLD_LOOKUP: no rule beyond medanon's own."""
+    return None
+
+
 DEFAULT_INTERVENTIONS: dict[InterventionEvent, Handler] = {
     EVT_PLAN_LOOKUP: _default_plan,
+    EVT_WITHHOLD_LOOKUP: _no_site_rule,
 }
 
 
-def _handler_name(handler: Handler) -> str:
+def withhold_rule(hub: EventHub, *, workers: int = 1) -> WithholdRule | None:
+    """The site's withhold rule, as the EVT_WITHHOLD_LOOKUP intervention answers.
+
+    The rule can only add to what medanon withholds: the core asks it before the header
+    rules, and an instance it names is withheld whatever the recipe says; an instance it
+    lets through still goes through every one of medanon's own checks. It runs where the
+    instance is de-identified (a worker process, a cluster node), so for more than one
+    worker it must be picklable: a function defined at module level, or an instance of
+    a module-level class.
+    """
+    rule = hub.intervene(EVT_WITHHOLD_LOOKUP)
+    if rule is None:
+        return None
+    if not callable(rule):
+        raise ConfigurationError("the handler bound to EVT_WITHHOLD_LOOKUP returned "
+                                 "something that is not callable (a rule, or None)")
+    if workers != 1:
+        try:
+            pickle.dumps(rule)
+        except Exception:
+            raise ConfigurationError(
+                "the rule from EVT_WITHHOLD_LOOKUP cannot be sent to worker processes: "
+                "define it at module level (or run with one worker)") from None
+    return cast(WithholdRule, rule)
+
+
+def handler_name(handler: Handler) -> str:
     """A handler's qualified name, for a log line (code, not data)."""
     return str(getattr(handler, "__qualname__", type(handler).__name__))
 
@@ -169,7 +209,7 @@ class EventHub:
                 handler(evt, *args)
             except Exception as exc:  # a site's handler must not stop a night's run
                 LOGGER.error("a handler bound to %s failed (%s raised %s); the run goes on",
-                             event.name, _handler_name(handler), type(exc).__name__)
+                             event.name, handler_name(handler), type(exc).__name__)
 
     def intervene(self, event: InterventionEvent, **attrs: Any) -> Any:
         """The decision of the one handler bound to ``event``, or of its safe default.

@@ -5,13 +5,17 @@ come in the same order with one worker and with a pool."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
+from pydicom.dataset import Dataset
 
+from medanon.api import deidentify_dataset
 from medanon.custody.keys import SecretKey
 from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
-from medanon.errors import ConfigurationError
+from medanon.errors import ConfigurationError, DeidentificationError
 from medanon.events import (
     EVT_FILE_DONE,
     EVT_FILE_FAILED,
@@ -20,9 +24,11 @@ from medanon.events import (
     EVT_PROGRESS,
     EVT_RUN_FINISHED,
     EVT_RUN_STARTED,
+    EVT_WITHHOLD_LOOKUP,
     Event,
     EventHub,
     HandlerBinding,
+    withhold_rule,
 )
 from medanon.profile.recipe import default_recipe
 from medanon.runner.outcome import Status
@@ -122,3 +128,68 @@ def test_the_plan_lookup_defaults_to_the_given_plan_and_one_handler_replaces_it(
 def test_a_handler_that_is_not_callable_is_refused() -> None:
     with pytest.raises(ConfigurationError):
         EventHub([(EVT_FILE_DONE, "print")])  # type: ignore[list-item]
+
+
+class WithholdModality:
+    """A site's rule, picklable for worker processes: withhold every file of a modality."""
+
+    def __init__(self, modality: str) -> None:
+        self.modality = modality
+
+    def __call__(self, dataset: Dataset) -> bool:
+        return str(dataset.get("Modality", "")) == self.modality
+
+
+def _written_modalities(out: Path) -> Counter[str]:
+    return Counter(str(dcmread(path, stop_before_pixels=True).get("Modality", ""))
+                   for path in out.rglob("*.dcm") if ".medanon" not in path.parts)
+
+
+def test_the_withhold_rule_only_adds_to_what_is_withheld_and_names_itself(
+        sample_collection: SampleCollection, tmp_path: Path) -> None:
+    plain = _run(sample_collection.root, tmp_path / "plain", 1, [])
+    before = _written_modalities(tmp_path / "plain")
+    modality = before.most_common(1)[0][0]
+    rule = WithholdModality(modality)
+    for workers in (1, 2):
+        out = tmp_path / f"ruled{workers}"
+        ruled = _run(sample_collection.root, out, workers,
+                     [(EVT_WITHHOLD_LOOKUP, lambda event: rule)])
+        after = _written_modalities(out)
+        assert modality not in after
+        assert after == Counter({m: n for m, n in before.items() if m != modality})
+        withheld = ruled.report.counts.get(Status.WITHHELD.value, 0)
+        assert withheld == plain.report.counts.get(Status.WITHHELD.value, 0) + before[modality]
+        reasons = [p["reason"] for p in ruled.report.problems]
+        assert sum("withheld by the site's rule WithholdModality" in r
+                   for r in reasons) == before[modality]
+
+
+def test_the_withhold_lookup_defaults_to_no_rule_and_refuses_what_cannot_work(
+        sample_collection: SampleCollection, tmp_path: Path) -> None:
+    assert withhold_rule(EventHub()) is None
+    with pytest.raises(ConfigurationError, match="not callable"):
+        withhold_rule(EventHub([(EVT_WITHHOLD_LOOKUP, lambda event: "MR")]))
+    local = EventHub([(EVT_WITHHOLD_LOOKUP, lambda event: lambda dataset: False)])
+    assert withhold_rule(local, workers=1) is not None  # one worker: nothing is pickled
+    with pytest.raises(ConfigurationError, match="module level"):
+        _run(sample_collection.root, tmp_path / "out", 2,
+             [(EVT_WITHHOLD_LOOKUP, lambda event: lambda dataset: False)])
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_the_api_applies_a_withhold_rule(sample_collection: SampleCollection) -> None:
+    path = next(p for p in sample_collection.root.rglob("*")
+                if p.is_file() and _modality(p) not in ("", None))
+    dataset = dcmread(path)
+    rule = WithholdModality(str(dataset.Modality))
+    with pytest.raises(DeidentificationError, match="WithholdModality"):
+        deidentify_dataset(dataset, KEY, withhold=rule)
+    assert deidentify_dataset(dataset, KEY, withhold=WithholdModality("none")) is not None
+
+
+def _modality(path: Path) -> str | None:
+    try:
+        return str(dcmread(path, stop_before_pixels=True).get("Modality", ""))
+    except Exception:
+        return None

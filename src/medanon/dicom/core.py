@@ -4,6 +4,8 @@ The folder runner, the Python API, Dask workers and the network node all hand th
 instance to :func:`deidentify_instance` and get back what to write; nothing that
 de-identifies lives in one of them alone. In one documented order:
 
+0. the site's withhold rule, when one is bound (``EVT_WITHHOLD_LOOKUP``): an instance it
+   names is withheld before anything else runs;
 1. the header rules of the profile and recipe, with the collection plan's values;
 2. the safety net (the file's own identifying values searched for in what survived);
 3. the markers (PatientIdentityRemoved, DeidentificationMethod and its codes);
@@ -36,6 +38,8 @@ from medanon.dicom.plan import EMPTY_PLAN, CollectionPlan
 from medanon.dicom.read import PixelSpan, SourceInstance
 from medanon.dicom.transform import Transformed, deidentify
 from medanon.dicom.write import SourceReadError
+from medanon.errors import DeidentificationError
+from medanon.events import WithholdRule, handler_name
 from medanon.pixels.record import PixelRecord
 from medanon.profile.model import Ruleset
 
@@ -102,8 +106,12 @@ class Deidentified:
 
 
 def deidentify_instance(instance: Instance, ruleset: Ruleset, key: SecretKey,
-                        plan: CollectionPlan = EMPTY_PLAN) -> Deidentified:
+                        plan: CollectionPlan = EMPTY_PLAN, *,
+                        withhold: WithholdRule | None = None) -> Deidentified:
     """De-identify one instance; see the module docstring for the order of the steps.
+
+    ``withhold`` is a site's rule: it sees the original header, and True withholds the
+    instance. The reason recorded names the rule (its code), never what it looked at.
 
     Raises
     ------
@@ -112,6 +120,8 @@ def deidentify_instance(instance: Instance, ruleset: Ruleset, key: SecretKey,
     SourceReadError
         The source file could not be read again for its pixel data.
     """
+    if withhold is not None and withhold(instance.dataset):
+        raise DeidentificationError(f"withheld by the site's rule {handler_name(withhold)}")
     transformed = deidentify(instance.dataset, ruleset, key, plan,
                              has_pixel_data=instance.has_pixel_data)
     syntax, pixels = instance.transfer_syntax, instance.pixels

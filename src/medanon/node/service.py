@@ -23,7 +23,7 @@ from pynetdicom.transport import ThreadedAssociationServer
 from medanon.custody.keys import SecretKey
 from medanon.dicom.tempfiles import remove_stale_temporaries
 from medanon.errors import ConfigurationError
-from medanon.events import EventHub, HandlerBinding
+from medanon.events import EventHub, HandlerBinding, withhold_rule
 from medanon.node.audit import ServeAudit
 from medanon.node.deliver import Deliverer, Progress
 from medanon.node.forward import Forwarder
@@ -135,7 +135,8 @@ class Service:
         # a cache of the queue (a file lost there is de-identified again), so not flushed.
         self.context = RunContext(src_root=self.queue.root, dst_root=out,
                                   ruleset=build_ruleset(recipe), key=key,
-                                  durable=settings.out is not None, digests=True)
+                                  durable=settings.out is not None, digests=True,
+                                  withhold=withhold_rule(self.events, workers=1))
         stale = forget_stale_outputs(self.ledger, state / OUTBOX,
                                      f"{recipe.fingerprint()}:{key.fingerprint}")
         if stale:

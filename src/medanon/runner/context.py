@@ -13,6 +13,7 @@ from medanon.profile.model import Ruleset
 
 if TYPE_CHECKING:
     from medanon.custody.crosswalk import Sealer
+    from medanon.events import WithholdRule
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class RunContext:
     accept_no_meta: bool = False  # also read bare data sets (no preamble, no file meta)
     digests: bool = False  # hash inputs and outputs for the audit log
     crosswalk: Sealer | None = None  # seals each file's original identifiers (opt-in)
+    withhold: WithholdRule | None = None  # a site's rule (EVT_WITHHOLD_LOOKUP), or none
 
     def source_id(self, path: Path) -> str:
         """The keyed hash naming an input file in reports and logs (never its path)."""

@@ -72,7 +72,7 @@ def _process(original: Path, ctx: RunContext, path: Path) -> FileOutcome:
                            bytes_in=size)
     try:
         output = deidentify_instance(Instance.from_file(instance, path), ctx.ruleset, ctx.key,
-                                     ctx.plan)
+                                     ctx.plan, withhold=ctx.withhold)
         transformed = output.transformed
         relpath = output_relpath(transformed.patient_pseudonym, transformed.dataset)
     except InputError as exc:

@@ -53,6 +53,8 @@ from medanon.events import (
     Event,
     EventHub,
     HandlerBinding,
+    WithholdRule,
+    withhold_rule,
 )
 from medanon.profile.model import Ruleset
 from medanon.profile.recipe import Recipe
@@ -177,6 +179,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     if on_progress is not None:
         hub.bind(EVT_PROGRESS, _progress_handler, (on_progress,))
     plan = _looked_up_plan(hub, plan)
+    withhold = withhold_rule(hub, workers=options.workers)
     if recipe.privacy is not None and not plan.closed:
         raise ConfigurationError(
             "the recipe has a [privacy] section: its plan is made from every header first "
@@ -191,7 +194,8 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     except OSError as exc:
         raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     with lock:
-        return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options, hub)
+        return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options, hub,
+                           withhold)
 
 
 def _progress_handler(event: Event, on_progress: ProgressCallback) -> None:
@@ -229,7 +233,7 @@ def _count_file(event: Event, session: SessionStats) -> None:
 
 def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: Ruleset,
                 key: SecretKey, plan: CollectionPlan, options: RunOptions,
-                hub: EventHub) -> RunResult:
+                hub: EventHub, withhold: WithholdRule | None) -> RunResult:
     """The run, once the state folder is locked: clean up, resume, process, report."""
     try:
         if options.restart:
@@ -261,7 +265,8 @@ def _run_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe, ruleset: 
         ctx = RunContext(src_root=src, dst_root=dst, ruleset=ruleset, key=key, plan=plan,
                          durable=False, accept_no_meta=options.accept_no_meta,
                          digests=recorder is not None,
-                         crosswalk=recorder.sealer if recorder is not None else None)
+                         crosswalk=recorder.sealer if recorder is not None else None,
+                         withhold=withhold)
         session = SessionStats()
         _bind_essentials(hub, session, recorder)
         hub.notify(EVT_RUN_STARTED, stats=session, plan=plan)
