@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,11 @@ from rich.table import Table
 
 from medanon._version import __version__
 from medanon.errors import ConfigurationError, PrivacyError
-from medanon.privacy.api import AnonymizationResult, anonymize
-from medanon.privacy.builders import build_all, canonical_specs
-from medanon.privacy.config import load_toml, parse_hierarchy_options, resolve
+from medanon.privacy.api import AnonymizationResult, anonymize_with
+from medanon.privacy.config import load_config, parse_hierarchy_options
 from medanon.privacy.defaults import resolve_specs
 from medanon.privacy.metrics import METRIC_HELP
-from medanon.privacy.roles import Role, apply_roles, classify
+from medanon.privacy.roles import apply_roles, classify
 from medanon.privacy.tableio import (
     atomic_write,
     check_suffix,
@@ -100,15 +100,15 @@ def table(
     with a warning, unless they look like direct identifiers (refused). The output is
     re-checked independently and never written if a model fails.
     """
-    file_values: dict[str, Any] = load_toml(config) if config is not None else {}
-    cli_values: dict[str, Any] = {
+    options: dict[str, Any] = {
         "qi": qi, "sensitive": sensitive, "k": k, "l": l, "l_model": l_model, "c": c, "t": t,
         "t_distance": t_distance, "hierarchies": parse_hierarchy_options(hierarchy or []),
         "max_suppression": max_suppression, "missing": missing,
         "risk_threshold": risk_threshold, "cluster": cluster, "insensitive": insensitive,
         "identifying": identifying, "pseudonymise": pseudonymise,
     }
-    settings = resolve(file_values, cli_values)
+    job = load_config(config, options)
+    settings = job.settings
     if output.resolve() == source.resolve():
         raise ConfigurationError("OUT must differ from IN: medanon never writes in place")
     for target in (output, aggregate):
@@ -116,28 +116,18 @@ def table(
             check_suffix(target, "output")
     started = time.perf_counter()
     read = read_table(source)
-    roles = classify(read.table, settings.qi, settings.sensitive, {
-        Role.INSENSITIVE: settings.insensitive, Role.IDENTIFYING: settings.identifying,
-        Role.PSEUDONYMISED: settings.pseudonymise})
-    pseudonym = _pseudonym(key, key_env) if settings.pseudonymise else None
+    roles = classify(read.table, settings.qi, settings.sensitive, job.declared)
+    pseudonym = _pseudonym(key, key_env) if job.pseudonymise else None
     if roles.unclassified:
         Console(stderr=True, width=140).print(
             f"warning: {len(roles.unclassified)} column(s) given no role, kept as read: "
             + ", ".join(roles.unclassified)
             + " (say --insensitive, --identifying or --pseudonymise)", markup=False)
-    specs = resolve_specs(read.table, settings.qi, settings.sensitive, settings.hierarchies,
-                          read.codes)
-    hierarchies = build_all(specs, read.table)
-    result = anonymize(
-        read.table, qi=list(settings.qi), sensitive=settings.sensitive, k=settings.k,
-        l=settings.l, l_model=settings.l_model,  # type: ignore[arg-type]
-        c=settings.c, t=settings.t, t_distance=settings.t_distance,  # type: ignore[arg-type]
-        hierarchies=hierarchies,
-        max_suppression=settings.max_suppression,
-        missing=settings.missing,  # type: ignore[arg-type]
-        risk_threshold=settings.risk_threshold, cluster=settings.cluster)
+    settings = replace(settings, hierarchies=resolve_specs(
+        read.table, settings.qi, settings.sensitive, settings.hierarchies, read.codes))
+    result = anonymize_with(read.table, settings, cluster=job.cluster)
     elapsed = time.perf_counter() - started
-    tree = hierarchies.get(settings.sensitive or "")  # the checker reads plain leaf paths
+    tree = result.hierarchies.get(settings.sensitive or "")  # the checker reads leaf paths
     verdict = result.check(None if tree is None else {row[0]: row[1:] for row in tree.rows})
     if not verdict.passed:
         raise PrivacyError("the published table fails the independent check ("
@@ -165,7 +155,6 @@ def table(
     if report_path == output:
         report_path = output.with_name(output.name + ".report.json")
     document = _report(source, output, result, verdict.as_dict(), elapsed)
-    document["settings"]["hierarchies"] = canonical_specs(specs)
     document["columns"] = roles.as_dict()
     text = json.dumps(document, indent=2) + "\n"
 
@@ -190,12 +179,11 @@ def _pseudonym(key: Path | None, key_env: str | None) -> Callable[[str], str]:
 
 def _report(source: Path, output: Path, result: AnonymizationResult[Any],
             verdict: dict[str, Any], elapsed: float) -> dict[str, Any]:
-    values = result.settings.as_dict()
     return {
         "tool": f"medanon {__version__}",
         "input": source.name,
         "output": output.name,
-        "settings": values,
+        "settings": result.settings.as_dict(),
         "metrics": result.metrics.as_dict(),
         "check": verdict,
         "passes": result.passes,

@@ -11,7 +11,7 @@ data flows through them: :mod:`~medanon.privacy.encode` (integer codes),
 :mod:`~medanon.privacy.checker`.
 """
 
-from medanon.privacy.api import AnonymizationResult, Settings, anonymize
+from medanon.privacy.api import AnonymizationResult, anonymize, anonymize_with
 from medanon.privacy.checker import CheckReport, check
 from medanon.privacy.hierarchy import Hierarchy, load_hierarchy, parse_hierarchy
 from medanon.privacy.metrics import (
@@ -24,6 +24,7 @@ from medanon.privacy.metrics import (
     reidentification_risk,
 )
 from medanon.privacy.models import PrivacyModel
+from medanon.privacy.settings import Settings
 
 __all__ = [
     "METRIC_HELP",
@@ -34,6 +35,7 @@ __all__ = [
     "PrivacyModel",
     "Settings",
     "anonymize",
+    "anonymize_with",
     "average_class_size",
     "check",
     "discernibility",

@@ -1,10 +1,15 @@
-"""``anonymize``: the engine on a pandas DataFrame, an Arrow table or a numpy array."""
+"""``anonymize``: the engine on a pandas DataFrame, an Arrow table or a numpy array.
+
+:func:`anonymize` takes the settings as keywords, :func:`anonymize_with` as one
+:class:`~medanon.privacy.settings.Settings` (what ``medanon table`` resolves its TOML
+file and options to); both run the same engine.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -12,14 +17,24 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from medanon.errors import ConfigurationError, PrivacyError
+from medanon.errors import PrivacyError
+from medanon.privacy.builders import (
+    FileSpec,
+    HierarchySpec,
+    IntervalSpec,
+    MaskingSpec,
+    OrderingSpec,
+    TreeSpec,
+    build_all,
+)
 from medanon.privacy.checker import CheckReport, check
 from medanon.privacy.encode import EncodedTable, encode_table
 from medanon.privacy.engine import PassRunner, local_runner, partition_table
-from medanon.privacy.hierarchy import Hierarchy, hierarchy_from_mapping, load_hierarchy
+from medanon.privacy.hierarchy import Hierarchy, hierarchy_from_mapping
 from medanon.privacy.metrics import DEFAULT_THRESHOLD, Metrics, compute_metrics
-from medanon.privacy.models import LModel, PrivacyModel, TDistance, bind_model
+from medanon.privacy.models import LModel, TDistance, bind_model
 from medanon.privacy.publish import Publication, publish
+from medanon.privacy.settings import Missing, Settings
 from medanon.privacy.tabular import (
     CLASS_COLUMN,
     SUPPRESSED_COLUMN,
@@ -33,36 +48,7 @@ from medanon.privacy.tabular import (
 )
 
 T = TypeVar("T")
-HierarchySource = Hierarchy | str | Path | Sequence[Sequence[str]]
-Missing = Literal["error", "suppress"]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything that determines an output; written beside it as JSON."""
-
-    qi: tuple[str, ...]
-    sensitive: str | None
-    k: int
-    l: float | None = None  # noqa: E741 - the name of the model
-    l_model: LModel = "distinct"
-    c: float | None = None
-    t: float | None = None
-    t_distance: TDistance = "auto"
-    hierarchies: dict[str, str] = field(default_factory=dict)
-    max_suppression: float = 0.0
-    missing: Missing = "error"
-    risk_threshold: float = DEFAULT_THRESHOLD
-
-    def model(self) -> PrivacyModel:
-        """The privacy models these settings ask for."""
-        return PrivacyModel(self.k, self.l, self.l_model, self.c, self.t, self.t_distance)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values."""
-        values = asdict(self)
-        values["qi"] = list(self.qi)
-        return values
+HierarchySource = Hierarchy | HierarchySpec | str | Path | Sequence[Sequence[str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +66,10 @@ class AnonymizationResult(Generic[T]):
         Whether each row is suppressed (every quasi-identifier ``*``).
     metrics
         Information loss and re-identification risk, as in ``docs/privacy.md``.
+    settings
+        The :class:`Settings` the table was published under.
+    hierarchies
+        The hierarchies used, built from the table's values.
     """
 
     table: T
@@ -92,6 +82,7 @@ class AnonymizationResult(Generic[T]):
     encoded: EncodedTable = field(repr=False)
     kind: TableKind = field(repr=False)
     passes: int = 1
+    hierarchies: Mapping[str, Hierarchy] = field(default_factory=dict, repr=False)
 
     def aggregate(self) -> T:
         """One row per class and sensitive value with its count (the study's summary form).
@@ -113,12 +104,15 @@ class AnonymizationResult(Generic[T]):
                      suppressed_column=SUPPRESSED_COLUMN)
 
 
-def _hierarchy(column: str, source: HierarchySource) -> Hierarchy:
-    if isinstance(source, Hierarchy):
+def _spec(column: str, source: HierarchySource) -> HierarchySpec:
+    """The declaration of a hierarchy the API was handed in any of its forms."""
+    if isinstance(source, FileSpec | IntervalSpec | OrderingSpec | MaskingSpec | TreeSpec):
         return source
+    if isinstance(source, Hierarchy):
+        return TreeSpec(source)
     if isinstance(source, str | Path):
-        return load_hierarchy(source)
-    return hierarchy_from_mapping(source, source=f"hierarchy of {column}")
+        return FileSpec(Path(source))
+    return TreeSpec(hierarchy_from_mapping(source, source=f"hierarchy of {column}"))
 
 
 def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None = None,
@@ -132,6 +126,8 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
               cut_choice: Literal["gain", "span"] = "gain") -> AnonymizationResult[T]:
     """Generalise the quasi-identifiers of ``table`` until every privacy model holds.
 
+    Builds the :class:`Settings` from the keywords and runs :func:`anonymize_with`.
+
     Parameters
     ----------
     table
@@ -142,8 +138,9 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
     k, l, l_model, c, t, t_distance
         Privacy models, combined freely; see :class:`PrivacyModel`.
     hierarchies
-        Column -> ARX-format hierarchy (a file, a :class:`Hierarchy`, or rows of
-        leaf-to-root labels). A hierarchy on the sensitive column enables the
+        Column -> ARX-format hierarchy (a file, a :class:`Hierarchy`, rows of
+        leaf-to-root labels, or a builder of :mod:`medanon.privacy.builders`, built
+        from the column's values). A hierarchy on the sensitive column enables the
         hierarchical t-closeness distance.
     max_suppression
         Share of records (0..1) that may be suppressed: rows with missing values
@@ -183,33 +180,47 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
     check_output_names(kind)
     names = columns_of(qi, kind)
     sens = resolve_column(sensitive, kind) if sensitive is not None else None
-    if sens is not None and sens in names:
-        raise ConfigurationError(f"column {sens!r} cannot be both sensitive and a "
-                                 "quasi-identifier")
-    if not 0.0 <= max_suppression <= 1.0:
-        raise ConfigurationError(f"max suppression is a share in [0, 1], got {max_suppression}")
-    if missing not in ("error", "suppress"):
-        raise ConfigurationError(f"missing-value policy must be error or suppress, "
-                                 f"got {missing!r}")
-    loaded: dict[str, Hierarchy] = {}
-    for column, hierarchy_source in (hierarchies or {}).items():
+    specs: dict[str, HierarchySpec] = {}
+    for column, given in (hierarchies or {}).items():
         name = resolve_column(column, kind)
-        if name not in names and name != sens:
-            raise ConfigurationError(
-                f"a hierarchy is given for {name!r}, which is neither a quasi-identifier "
-                "nor the sensitive column")
-        loaded[name] = _hierarchy(name, hierarchy_source)
-    settings = Settings(names, sens, k, l, l_model, c, t, t_distance,
-                        {name: h.source for name, h in loaded.items()}, max_suppression,
+        specs[name] = _spec(name, given)
+    settings = Settings(names, sens, k, l, l_model, c, t, t_distance, specs, max_suppression,
                         missing, risk_threshold)
-    model = settings.model()
-    if model.needs_sensitive and sens is None:
-        raise ConfigurationError("l-diversity and t-closeness need a sensitive column")
-    if source.num_rows < k:
-        raise PrivacyError(f"k = {k} is larger than the table ({source.num_rows} records)")
-    encoded = encode_table(source, names, sens, loaded, missing)
-    evaluator = bind_model(model, encoded.sensitive)
-    budget = int(np.floor(max_suppression * source.num_rows + 1e-9))
+    return _publish(source, kind, settings, cluster, deferral, cut_choice)
+
+
+def anonymize_with(table: T, settings: Settings, *, cluster: str | None = None,
+                   deferral: bool = True, cut_choice: Literal["gain", "span"] = "gain"
+                   ) -> AnonymizationResult[T]:
+    """Publish ``table`` under ``settings``: the engine behind :func:`anonymize`.
+
+    ``medanon table`` calls it with the :class:`Settings` its TOML file and options
+    resolve to; ``cluster``, ``deferral`` and ``cut_choice`` are as in :func:`anonymize`.
+
+    Raises
+    ------
+    InputError
+        A named column is missing, a value is not in its hierarchy, a value is missing.
+    PrivacyError
+        The models cannot be met.
+    """
+    source, kind = to_arrow(table)
+    check_output_names(kind)
+    for name in (*settings.qi, *([settings.sensitive] if settings.sensitive else [])):
+        resolve_column(name, kind)
+    return _publish(source, kind, settings, cluster, deferral, cut_choice)
+
+
+def _publish(source: pa.Table, kind: TableKind, settings: Settings, cluster: str | None,
+             deferral: bool, cut_choice: Literal["gain", "span"]) -> AnonymizationResult[Any]:
+    names, sens = settings.qi, settings.sensitive
+    loaded = build_all(settings.hierarchies, source)
+    if source.num_rows < settings.k:
+        raise PrivacyError(f"k = {settings.k} is larger than the table "
+                           f"({source.num_rows} records)")
+    encoded = encode_table(source, names, sens, loaded, settings.missing)
+    evaluator = bind_model(settings.model(), encoded.sensitive)
+    budget = int(np.floor(settings.max_suppression * source.num_rows + 1e-9))
     with _runner(cluster) as runner:
         partitioning = partition_table(encoded, evaluator, budget, runner, deferral,
                                        cut_choice)
@@ -217,12 +228,12 @@ def anonymize(table: T, *, qi: Sequence[str | int], sensitive: str | int | None 
     replaced = {name: _arrow_column(publication, name) for name in names}
     arrow = build_published(source, replaced, publication.classes, publication.suppressed)
     metrics = compute_metrics(list(names), publication.class_sizes, publication.ncp,
-                              int(publication.suppressed.sum()), source.num_rows, k,
-                              risk_threshold)
+                              int(publication.suppressed.sum()), source.num_rows, settings.k,
+                              settings.risk_threshold)
     out_kind = TableKind(kind.kind, (*kind.names, CLASS_COLUMN, SUPPRESSED_COLUMN))
     return AnonymizationResult(from_arrow(arrow, out_kind), publication.classes,
                                publication.suppressed, metrics, settings, arrow,
-                               publication, encoded, kind, partitioning.passes)
+                               publication, encoded, kind, partitioning.passes, loaded)
 
 
 def _arrow_column(publication: Publication, name: str) -> pa.Array:

@@ -112,7 +112,18 @@ class MaskingSpec:
         return {"masking": "right", "keep": None if self.keep is None else list(self.keep)}
 
 
-HierarchySpec = FileSpec | IntervalSpec | OrderingSpec | MaskingSpec
+@dataclass(frozen=True)
+class TreeSpec:
+    """A hierarchy already in memory (the Python API's :class:`Hierarchy` or rows)."""
+
+    hierarchy: Hierarchy
+
+    def canonical(self) -> str:
+        """What reports record: where the rows came from."""
+        return self.hierarchy.source
+
+
+HierarchySpec = FileSpec | IntervalSpec | OrderingSpec | MaskingSpec | TreeSpec
 
 
 def _num(value: float) -> str:
@@ -247,6 +258,8 @@ def build_hierarchy(spec: HierarchySpec, name: str, column: pa.ChunkedArray | No
     """
     if isinstance(spec, FileSpec):
         return load_hierarchy(spec.path)
+    if isinstance(spec, TreeSpec):
+        return spec.hierarchy
     values = [] if column is None else column_texts(column)
     source = f"{BUILDERS_LABEL[type(spec)]} of {name}"
     if isinstance(spec, IntervalSpec):

@@ -1,4 +1,8 @@
-"""Settings of ``medanon table`` from a TOML file, overridden by command-line options.
+"""What one ``medanon table`` run asks for, from a TOML file and command-line options.
+
+The file and the options resolve to a :class:`TableJob`: the engine's
+:class:`~medanon.privacy.settings.Settings` (the same object the Python API builds) plus
+the little that is not the engine's. Options override the file.
 
 Example::
 
@@ -26,13 +30,16 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from medanon.errors import ConfigurationError
 from medanon.privacy.builders import HierarchySpec, spec_from_option, spec_from_toml
 from medanon.privacy.metrics.risk import DEFAULT_THRESHOLD
+from medanon.privacy.models import L_MODELS, T_DISTANCES, one_of
+from medanon.privacy.roles import Role, declared_roles
+from medanon.privacy.settings import MISSING, Settings
 
 KEYS = {
     "qi", "sensitive", "k", "l", "l_model", "c", "t", "t_distance", "hierarchies",
@@ -43,25 +50,43 @@ ROLE_KEYS = ("insensitive", "identifying", "pseudonymise")
 
 
 @dataclass(frozen=True)
-class TableConfig:
-    """Resolved settings of one ``medanon table`` run."""
+class TableJob:
+    """One ``medanon table`` run: the engine's settings and what is not the engine's.
 
-    qi: tuple[str, ...]
-    sensitive: str | None
-    k: int
-    l: float | None = None  # noqa: E741 - the name of the model
-    l_model: str = "distinct"
-    c: float | None = None
-    t: float | None = None
-    t_distance: str = "auto"
-    hierarchies: dict[str, HierarchySpec] = field(default_factory=dict)
-    max_suppression: float = 0.0
-    missing: str = "error"
-    risk_threshold: float = DEFAULT_THRESHOLD
-    cluster: str | None = None
+    ``settings`` is everything the engine reads and the report records. The rest never
+    reaches the engine: the roles of the other columns (kept as read, removed, replaced
+    by a keyed pseudonym) are applied to its output, and ``cluster`` is where it runs.
+    The input, output and report paths are the command's arguments, never the file's.
+    A :class:`TableJob` in hand gives every column at most one role.
+    """
+
+    settings: Settings
     insensitive: tuple[str, ...] = ()
     identifying: tuple[str, ...] = ()
     pseudonymise: tuple[str, ...] = ()
+    cluster: str | None = None
+
+    def __post_init__(self) -> None:
+        declared_roles(self.settings.qi, self.settings.sensitive, self.declared)
+
+    @property
+    def declared(self) -> dict[Role, tuple[str, ...]]:
+        """The roles given besides quasi-identifier and sensitive, as ``classify`` reads them."""
+        return _declared(self.insensitive, self.identifying, self.pseudonymise)
+
+
+def _declared(insensitive: tuple[str, ...], identifying: tuple[str, ...],
+              pseudonymise: tuple[str, ...]) -> dict[Role, tuple[str, ...]]:
+    return {Role.INSENSITIVE: insensitive, Role.IDENTIFYING: identifying,
+            Role.PSEUDONYMISED: pseudonymise}
+
+
+def load_config(path: Path | None, options: Mapping[str, Any] | None = None) -> TableJob:
+    """The run the settings file ``path`` (None: no file) describes, ``options`` overriding it.
+
+    ``options`` holds command-line values by setting name; None means not given.
+    """
+    return table_job(load_toml(path) if path is not None else {}, options or {})
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -117,7 +142,7 @@ def parse_hierarchy_options(options: list[str]) -> dict[str, HierarchySpec]:
     return out
 
 
-def resolve(file_values: Mapping[str, Any], cli_values: Mapping[str, Any]) -> TableConfig:
+def table_job(file_values: Mapping[str, Any], cli_values: Mapping[str, Any]) -> TableJob:
     """Command-line values override the file's; qi and k must come from one of them."""
     merged: dict[str, Any] = dict(file_values)
     hierarchies = dict(merged.get("hierarchies", {}))
@@ -130,25 +155,35 @@ def resolve(file_values: Mapping[str, Any], cli_values: Mapping[str, Any]) -> Ta
         raise ConfigurationError("no quasi-identifiers: pass --qi or set qi in --config")
     if "k" not in merged:
         raise ConfigurationError("no k: pass --k or set k in --config")
+    qi = split_list(merged["qi"])
+    sensitive = _text(merged.get("sensitive"), "sensitive")
+    roles = {key: split_list(merged.get(key) or (), key) for key in ROLE_KEYS}
+    # Roles first: a column given two roles is named as such, whichever two they are.
+    declared_roles(qi, sensitive, _declared(**roles))
     try:
-        return TableConfig(
-            qi=split_list(merged["qi"]),
-            sensitive=merged.get("sensitive"),
+        settings = Settings(
+            qi=qi,
+            sensitive=sensitive,
             k=_integer(merged["k"], "k"),
             l=_number(merged.get("l"), "l"),
-            l_model=str(merged.get("l_model", "distinct")),
+            l_model=one_of(merged.get("l_model", "distinct"), L_MODELS, "l-model"),
             c=_number(merged.get("c"), "c"),
             t=_number(merged.get("t"), "t"),
-            t_distance=str(merged.get("t_distance", "auto")),
+            t_distance=one_of(merged.get("t_distance", "auto"), T_DISTANCES, "t distance"),
             hierarchies=hierarchies,
             max_suppression=float(merged.get("max_suppression", 0.0)),
-            missing=str(merged.get("missing", "error")),
+            missing=one_of(merged.get("missing", "error"), MISSING, "missing-value policy"),
             risk_threshold=float(merged.get("risk_threshold", DEFAULT_THRESHOLD)),
-            cluster=merged.get("cluster"),
-            **{key: split_list(merged.get(key) or (), key) for key in ROLE_KEYS},
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"invalid setting: {exc}") from None
+    return TableJob(settings, **roles, cluster=_text(merged.get("cluster"), "cluster"))
+
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigurationError(f"{name} must be text, got {type(value).__name__}")
 
 
 def _integer(value: Any, name: str) -> int:

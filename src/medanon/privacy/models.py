@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,9 +21,26 @@ from medanon.privacy.encode import SensitiveColumn, TreeTables
 
 LModel = Literal["distinct", "entropy", "recursive"]
 TDistance = Literal["auto", "equal", "ordered", "hierarchical"]
+L_MODELS: tuple[LModel, ...] = ("distinct", "entropy", "recursive")
+T_DISTANCES: tuple[TDistance, ...] = ("auto", "equal", "ordered", "hierarchical")
+
+Choice = TypeVar("Choice", bound=str)
 
 # Slack for floating-point comparisons of entropy and distances.
 EPSILON = 1e-9
+
+
+def one_of(value: object, choices: tuple[Choice, ...], what: str) -> Choice:
+    """``value`` as one of ``choices``, or the error naming them all.
+
+    Settings read from TOML or the command line arrive as plain strings; this is how
+    they become the literal types the engine is typed with, without a cast.
+    """
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise ConfigurationError(f"{what} must be {', '.join(choices[:-1])} or {choices[-1]}, "
+                             f"got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -54,9 +71,7 @@ class PrivacyModel:
     def __post_init__(self) -> None:
         if not isinstance(self.k, int | np.integer) or self.k < 1:
             raise ConfigurationError(f"k must be a positive integer, got {self.k!r}")
-        if self.l_model not in ("distinct", "entropy", "recursive"):
-            raise ConfigurationError(
-                f"l-model must be distinct, entropy or recursive, got {self.l_model!r}")
+        one_of(self.l_model, L_MODELS, "l-model")
         if self.l is not None:
             if self.l < 1:
                 raise ConfigurationError(f"l must be at least 1, got {self.l!r}")
@@ -66,10 +81,7 @@ class PrivacyModel:
                 raise ConfigurationError("recursive (c,l)-diversity needs a positive c")
         if self.t is not None and not 0 <= self.t <= 1:
             raise ConfigurationError(f"t must lie in [0, 1], got {self.t!r}")
-        if self.t_distance not in ("auto", "equal", "ordered", "hierarchical"):
-            raise ConfigurationError(
-                f"t distance must be auto, equal, ordered or hierarchical, got "
-                f"{self.t_distance!r}")
+        one_of(self.t_distance, T_DISTANCES, "t distance")
 
     @property
     def needs_sensitive(self) -> bool:

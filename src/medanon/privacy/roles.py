@@ -52,6 +52,26 @@ class ColumnRoles:
         return out
 
 
+def declared_roles(qi: Sequence[str], sensitive: str | None,
+                   declared: Mapping[Role, Iterable[str]]) -> dict[str, Role]:
+    """The role of every column named, in order; refuses a column given two roles.
+
+    Needs no table, so settings are checked before anything is read.
+    """
+    chosen: dict[str, Role] = {}
+    lists: list[tuple[Role, Iterable[str]]] = [
+        (Role.QUASI_IDENTIFIER, qi), (Role.SENSITIVE, [sensitive] if sensitive else []),
+        *declared.items()]
+    for role, names in lists:
+        for name in names:
+            if name in chosen and chosen[name] is not role:
+                raise ConfigurationError(
+                    f"column {name!r} is both {chosen[name].value} and {role.value}; "
+                    "give each column one role")
+            chosen[name] = role
+    return chosen
+
+
 def classify(table: pa.Table, qi: Sequence[str], sensitive: str | None,
              declared: Mapping[Role, Iterable[str]]) -> ColumnRoles:
     """Every column's role; refuses overlaps, unknown columns and identifiers kept silently.
@@ -66,20 +86,11 @@ def classify(table: pa.Table, qi: Sequence[str], sensitive: str | None,
     InputError
         A classified column is not in the table.
     """
-    chosen: dict[str, Role] = {}
-    lists: list[tuple[Role, Iterable[str]]] = [
-        (Role.QUASI_IDENTIFIER, qi), (Role.SENSITIVE, [sensitive] if sensitive else []),
-        *declared.items()]
-    for role, names in lists:
-        for name in names:
-            if name in chosen and chosen[name] is not role:
-                raise ConfigurationError(
-                    f"column {name!r} is both {chosen[name].value} and {role.value}; "
-                    "give each column one role")
-            if name not in table.column_names:
-                raise InputError(f"column {name!r} is not in the table (columns: "
-                                 f"{', '.join(table.column_names)})")
-            chosen[name] = role
+    chosen = declared_roles(qi, sensitive, declared)
+    for name in chosen:
+        if name not in table.column_names:
+            raise InputError(f"column {name!r} is not in the table (columns: "
+                             f"{', '.join(table.column_names)})")
     left = [name for name in table.column_names if name not in chosen]
     for name in left:
         reason = looks_identifying(name, table.column(name))
