@@ -117,3 +117,12 @@ def test_console_entry_point_maps_errors_to_one_line_and_exit_2(tmp_path: Path) 
     assert proc.stderr.strip().splitlines() == [
         "medanon: error: column 'postcode' is not in the table (columns: sex, age, race, "
         "marital-status, education, native-country, workclass, occupation, salary-class)"]
+
+
+def test_settings_are_refused_before_the_table_is_read(app: typer.Typer, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["table", str(tmp_path / "absent.csv"),
+                                      str(tmp_path / "o.csv"), "--qi", "age", "--k", "2",
+                                      "--sensitive", "occupation", "--l", "2",
+                                      "--l-model", "most"])
+    assert isinstance(result.exception, ConfigurationError)
+    assert "l-model must be distinct, entropy or recursive, got 'most'" in str(result.exception)

@@ -242,7 +242,7 @@ def plan_collection(patients: Sequence[PatientRow], section: PrivacySection,
     _check_inputs(table, patients, section)
     qis = list(section.quasi_identifiers)
     result = anonymize(table, qi=qis, sensitive=section.sensitive, k=section.k, l=section.l,
-                       l_model=section.l_model,  # type: ignore[arg-type]
+                       l_model=section.l_model,
                        c=section.c, t=section.t, hierarchies=_hierarchies(table, section),
                        max_suppression=section.max_suppression, missing="suppress")
     suppressed_mask = np.asarray(result.suppressed, dtype=bool)

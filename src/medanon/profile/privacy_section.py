@@ -28,11 +28,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medanon.errors import ConfigurationError
 from medanon.privacy.builders import FileSpec, HierarchySpec, spec_from_toml
 from medanon.profile.model import Option
+
+if TYPE_CHECKING:
+    from medanon.privacy.models import LModel
 
 CLINICAL_PREFIX = "clinical:"
 DERIVED_QIS = ("age", "first_study_year")
@@ -56,7 +59,7 @@ class PrivacySection:
     k: int
     quasi_identifiers: tuple[str, ...]
     l: float | None = None  # noqa: E741 - the name of the model
-    l_model: str = "distinct"
+    l_model: LModel = "distinct"
     c: float | None = None
     t: float | None = None
     max_suppression: float = 0.0
