@@ -81,6 +81,7 @@ def test_a_loaded_hierarchy_is_kept_as_given(adult: pa.Table) -> None:
     ({"max_suppression": 1.5}, "max suppression is a share in [0, 1], got 1.5"),
     ({"missing": "skip"}, "missing-value policy must be error or suppress, got 'skip'"),
     ({"hierarchies": {"zip": MaskingSpec()}}, "'zip', which is neither"),
+    ({"hierarchies": {"age": "age.csv"}}, "hierarchy of 'age' must be a declaration"),
     ({"l_model": "most"}, "l-model must be distinct, entropy or recursive, got 'most'"),
     ({"k": 0}, "k must be a positive integer"),
     ({"sensitive": None, "l": 2.0}, "need a sensitive column"),

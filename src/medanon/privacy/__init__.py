@@ -8,7 +8,9 @@ data flows through them: :mod:`~medanon.privacy.encode` (integer codes),
 :mod:`~medanon.privacy.models` (privacy models), :mod:`~medanon.privacy.engine`
 (passes and suppression), :mod:`~medanon.privacy.publish` (generalised values),
 :mod:`~medanon.privacy.metrics` (loss and risk) and the independent
-:mod:`~medanon.privacy.checker`.
+:mod:`~medanon.privacy.checker`. A run's settings are one
+:class:`~medanon.privacy.settings.Settings`, whether from :func:`anonymize`'s keywords
+or from ``medanon table``'s TOML file (:mod:`~medanon.privacy.config`).
 """
 
 from medanon.privacy.api import AnonymizationResult, anonymize, anonymize_with

@@ -18,15 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from medanon.errors import PrivacyError
-from medanon.privacy.builders import (
-    FileSpec,
-    HierarchySpec,
-    IntervalSpec,
-    MaskingSpec,
-    OrderingSpec,
-    TreeSpec,
-    build_all,
-)
+from medanon.privacy.builders import FileSpec, HierarchySpec, TreeSpec, build_all
 from medanon.privacy.checker import CheckReport, check
 from medanon.privacy.encode import EncodedTable, encode_table
 from medanon.privacy.engine import PassRunner, local_runner, partition_table
@@ -106,7 +98,7 @@ class AnonymizationResult(Generic[T]):
 
 def _spec(column: str, source: HierarchySource) -> HierarchySpec:
     """The declaration of a hierarchy the API was handed in any of its forms."""
-    if isinstance(source, FileSpec | IntervalSpec | OrderingSpec | MaskingSpec | TreeSpec):
+    if isinstance(source, HierarchySpec):
         return source
     if isinstance(source, Hierarchy):
         return TreeSpec(source)

@@ -73,11 +73,16 @@ class Settings:
             raise ConfigurationError(
                 f"max suppression is a share in [0, 1], got {self.max_suppression}")
         one_of(self.missing, MISSING, "missing-value policy")
-        for name in self.hierarchies:
+        for name, spec in self.hierarchies.items():
             if name not in self.qi and name != self.sensitive:
                 raise ConfigurationError(
                     f"a hierarchy is given for {name!r}, which is neither a "
                     "quasi-identifier nor the sensitive column")
+            if not isinstance(spec, HierarchySpec):
+                raise ConfigurationError(
+                    f"the hierarchy of {name!r} must be a declaration of "
+                    "medanon.privacy.builders (FileSpec, IntervalSpec, OrderingSpec, "
+                    "MaskingSpec or TreeSpec); anonymize() also takes files and rows")
         if self.model().needs_sensitive and self.sensitive is None:
             raise ConfigurationError("l-diversity and t-closeness need a sensitive column")
 
