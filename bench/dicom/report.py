@@ -176,6 +176,15 @@ def targets(
                 ),
             )
         )
+    best_peer = max((r.rate(files) or 0.0 for r in peers), default=0.0)
+    for key, what in (("medanon-1-noreport", "without the HTML report"),
+                      ("medanon-1-noaudit", "without the HTML report and the audit log")):
+        row = get.get(key)
+        rate = row.rate(files) if row else None
+        if rate and best_peer and floor_rate:
+            lines.append(f"- (report) medanon 1 worker {what}: {rate:,.0f} files/s = "
+                         f"{rate / best_peer:.2f}× the fastest peer, "
+                         f"{rate / floor_rate:.2f}× the pydicom read + write")
     cp = next((r for r in rows if r.kind == "limit"), None)
     cp_rate = cp.rate(files) if cp else None
     if cp_rate:

@@ -149,6 +149,23 @@ def build_tools(
             ok_codes=MEDANON_OK_CODES,
         ),
         Tool(
+            "medanon-1-noreport",
+            "(diagnostic) medanon, 1 worker, `--no-report` (no HTML report, so no check of "
+            "a sample of up to 1,000 outputs after the run)",
+            "diagnostic",
+            lambda s, d: [med("1")(s, d)[0] + ["--no-report"]],
+            ok_codes=MEDANON_OK_CODES,
+        ),
+        Tool(
+            "medanon-1-noaudit",
+            "(diagnostic) medanon, 1 worker, no report and no audit log (the Python API, "
+            "`RunOptions(custody=None)`: `bench/dicom/medanon_no_audit.py`)",
+            "diagnostic",
+            lambda s, d: [[str(Path(medanon).parent / "python"),
+                           str(HERE / "medanon_no_audit.py"), str(s), str(d), str(key)]],
+            ok_codes=MEDANON_OK_CODES,
+        ),
+        Tool(
             "medanon-all",
             f"medanon, all cores (`--workers {all_cores}`)",
             "medanon",
