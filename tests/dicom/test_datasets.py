@@ -9,7 +9,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.datasets import new_dataset, new_file_meta
+from medanon.dicom.backend.datasets import new_dataset, new_file_meta
 
 
 def _elements(name: bytes = b"\xc9COLE ") -> dict[BaseTag, RawDataElement]:

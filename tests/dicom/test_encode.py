@@ -11,7 +11,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
 
 from medanon.custody.keys import SecretKey
-from medanon.dicom.encode import encode_file_meta, write_part10
+from medanon.dicom.backend.encode import encode_file_meta, write_part10
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, read_instance
 from medanon.dicom.transform import deidentify

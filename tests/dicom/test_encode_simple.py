@@ -9,7 +9,7 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 from pydicom.multival import MultiValue
 
-from medanon.dicom.encode import encode_dataset
+from medanon.dicom.backend.encode import encode_dataset
 
 
 @pytest.mark.parametrize("implicit_vr", [True, False])

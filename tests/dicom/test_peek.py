@@ -7,8 +7,8 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.encode import encode_dataset
-from medanon.dicom.peek import patient_name_text, peek, stored_charset, stored_uid
+from medanon.dicom.backend.encode import encode_dataset
+from medanon.dicom.backend.peek import patient_name_text, peek, stored_charset, stored_uid
 
 SOP_INSTANCE = BaseTag(0x00080018)
 

@@ -20,7 +20,7 @@ from pydicom.sequence import Sequence
 
 import medanon
 from medanon.custody.keys import SecretKey
-from medanon.dicom.encode import encode_dataset
+from medanon.dicom.backend.encode import encode_dataset
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.safety_net import SafetyNet, collect_values
 from medanon.dicom.transform import Transformed, deidentify

@@ -11,10 +11,10 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.encode import encode_dataset
+from medanon.dicom.backend.encode import encode_dataset
+from medanon.dicom.backend.sequences import decode_sequence
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import read_instance
-from medanon.dicom.sequences import decode_sequence
 from medanon.errors import InputError
 from medanon.sample import generate_sample
 from tests.dicom.test_fastread import PYDICOM_FILES

@@ -126,7 +126,7 @@ def parse_decimal(text: str, upper: float) -> float | None:
 
 
 def _text(dataset: Dataset, keyword: str) -> str:
-    from medanon.dicom.peek import peek_text
+    from medanon.dicom.backend.peek import peek_text
 
     try:
         return peek_text(dataset, keyword)

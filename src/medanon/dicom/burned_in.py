@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
-from medanon.dicom.peek import peek_text
+from medanon.dicom.backend.peek import peek_text
 
 RISKY_MODALITIES = frozenset({"US", "SC", "XA", "OT", "ES", "DOC", "XC", "GM", "SM"})
 

@@ -18,7 +18,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 
-from medanon.dicom.peek import peek
+from medanon.dicom.backend.peek import peek
 
 REDACTED = "***"
 

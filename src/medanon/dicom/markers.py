@@ -15,9 +15,9 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from medanon._version import __version__
-from medanon.dicom.encode import encode_dataset
-from medanon.dicom.encoding import LONG_LENGTH_VR_NAMES
-from medanon.dicom.peek import peek
+from medanon.dicom.backend.datasets import store_raw
+from medanon.dicom.backend.encode import encoded_elements
+from medanon.dicom.backend.peek import peek
 from medanon.profile.model import Mode, Option
 
 # CID 7050 "De-identification Method" (coding scheme DCM).
@@ -88,9 +88,8 @@ def mark(dataset: Dataset, previous: Dataset, options: frozenset[Option], mode: 
     earlier_codes = peek(previous, "DeidentificationMethodCodeSequence")
     if not earlier_methods and not earlier_codes:
         implicit, little = dataset.original_encoding
-        stored = dataset._dict  # public raw elements: all that __setitem__ would do
-        for element in _fresh_markers(options, mode, bool(implicit), little is not False):
-            stored[element.tag] = element  # the same for every file of a run: built once
+        # The same for every file of a run: built and encoded once, stored raw.
+        store_raw(dataset, _fresh_markers(options, mode, bool(implicit), little is not False))
         return
     methods: list[str] = []
     if earlier_methods:
@@ -136,17 +135,9 @@ def _fresh_markers(options: frozenset[Option], mode: Mode, implicit_vr: bool,
     Identical for every file of a run, so they are built and encoded once and then copied
     as raw bytes into each output.
     """
-    elements = (
+    return encoded_elements((
         DataElement(0x00120062, "CS", "YES"),
         DataElement(0x00120063, "LO", method_text(options, mode)),
         DataElement(0x00120064, "SQ", Sequence([_code_item(*c) for c in _codes(options)])),
         DataElement(0x00280303, "CS", longitudinal_status(options)),
-    )
-    encoded = []
-    for element in elements:
-        data = encode_dataset(Dataset({element.tag: element}), implicit_vr=implicit_vr,
-                              little_endian=little_endian)
-        header = 8 if implicit_vr or element.VR not in LONG_LENGTH_VR_NAMES else 12
-        encoded.append(RawDataElement(element.tag, element.VR, len(data) - header, data[header:],
-                                      0, implicit_vr, little_endian, True, False))
-    return tuple(encoded)
+    ), implicit_vr=implicit_vr, little_endian=little_endian)

@@ -8,10 +8,10 @@ elements whose block has no creator, are removed as well.
 
 from __future__ import annotations
 
-from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
+from medanon.dicom.backend.peek import stored_creator
 from medanon.profile.model import Action, PrivateKey, Rule, Ruleset
 
 CREATOR_RULE = Rule(action=Action.KEEP, origin="private-creator")
@@ -19,30 +19,13 @@ CREATOR_RULE = Rule(action=Action.KEEP, origin="private-creator")
 
 def _creator_text(dataset: Dataset, tag: BaseTag) -> str:
     """The creator string of a block, stripped, as pydicom's decoded value reads."""
-    raw = _plain_raw_creator(dataset._dict.get(tag))
+    raw = stored_creator(dataset, tag)  # left raw when it reads as its own bytes
     if raw is not None:
         return raw.decode("ascii").strip(" \x00")
     value = dataset[tag].value  # decoded in place: written out as pydicom encodes it
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     return str(value).strip(" \x00")
-
-
-def _plain_raw_creator(element: DataElement | RawDataElement | None) -> bytes | None:
-    """The bytes of a raw creator that decoding and encoding again would leave unchanged.
-
-    A single plain-ASCII LO value, its padding exactly what pydicom writes (one space at
-    most). Left raw, it is copied to the output with the very bytes pydicom would have
-    written for it; anything else returns None and is decoded as before.
-    """
-    if not isinstance(element, RawDataElement) or element.VR not in ("LO", None):
-        return None
-    value = element.value
-    if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
-            or b"\\" in value or b"\x1b" in value:
-        return None
-    text = value.rstrip(b"\x00 ")
-    return value if (text + b" " if len(text) % 2 else text) == value else None
 
 
 def private_rules(dataset: Dataset, ruleset: Ruleset) -> dict[int, Rule]:

@@ -12,7 +12,7 @@ import base64
 from pydicom.dataset import Dataset
 
 from medanon.custody.keys import SecretKey
-from medanon.dicom.peek import peek_text
+from medanon.dicom.backend.peek import peek_text
 
 PATIENT_PREFIX = "MA"
 PATIENT_PSEUDONYM_LENGTH = 12

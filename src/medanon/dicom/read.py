@@ -20,8 +20,8 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
 from medanon.dicom.backend import read_header
+from medanon.dicom.backend.fastread import BUFFER, MAX_HEADER, FastHeader
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
-from medanon.dicom.fastread import BUFFER, MAX_HEADER, FastHeader
 from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
 

@@ -26,10 +26,10 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from medanon.dicom.backend.sequences import decode_sequence
 from medanon.dicom.clean import _GENERIC, IDENTIFYING_KEYWORDS, REDACTED
 from medanon.dicom.dummies import dummy_value
 from medanon.dicom.private import private_rules
-from medanon.dicom.sequences import decode_sequence
 from medanon.profile.model import Action, Ruleset
 from medanon.profile.structural import structural_tags
 from medanon.profile.table import entry_for_tag

@@ -23,13 +23,14 @@ from pydicom.tag import BaseTag
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom import markers
-from medanon.dicom.backend import is_available
+from medanon.dicom.backend.actions import RAW_TEXT_VRS, apply_raw, raw_element
+from medanon.dicom.backend.datasets import new_dataset
+from medanon.dicom.backend.peek import patient_name_text, peek_text
+from medanon.dicom.backend.sequences import decode_sequence
 from medanon.dicom.burned_in import burned_in_reason, is_encapsulated_document
 from medanon.dicom.clean import IdentifyingTerms, identifying_terms
-from medanon.dicom.datasets import new_dataset
 from medanon.dicom.dates import date_offset_days, shift_da_range, shift_dt
 from medanon.dicom.dummies import dummy_value
-from medanon.dicom.peek import patient_name_text, peek_text
 from medanon.dicom.plan import (
     EMPTY_PLAN,
     NOT_PLANNED_REASON,
@@ -56,7 +57,6 @@ from medanon.dicom.safety_net import (
     collect_sequence,
     element_values,
 )
-from medanon.dicom.sequences import decode_sequence
 from medanon.dicom.uids import remap_uid
 from medanon.errors import DeidentificationError
 from medanon.pixels.step import PixelPlan, plan_pixels
@@ -68,10 +68,6 @@ OVERLAY_DATA_ELEMENT = 0x3000
 TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC", "CS", "AE", "UR"})
 FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 OPAQUE_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
-# VRs whose values are plain text that the raw fast path may split and rebuild.
-ASCII_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "LO", "SH", "ST",
-                       "LT", "UT", "UC"})
-RAW_TEXT_VRS = ASCII_VRS | {"PN"}
 TEXT_DUMMY_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "LO", "SH", "ST", "LT",
                             "UT", "UC"})
 DATE_VRS = frozenset({"DA", "DT"})
@@ -371,8 +367,8 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
     if (action is Action.KEEP and vr not in ("SQ", "PN")) or (
             action is Action.SHIFT_DATE and vr == "TM"):
         return raw  # untouched (whole-day shifts leave times as they are): copied byte for byte
-    if isinstance(raw, RawDataElement) and vr != "SQ" and is_available():
-        fast = _apply_raw(action, raw, vr, ctx)
+    if isinstance(raw, RawDataElement) and vr != "SQ":
+        fast = apply_raw(action, raw, vr, _new_values, ctx)
         if fast is not None:
             return fast
     element = (vr == "SQ" and isinstance(raw, RawDataElement) and decode_sequence(raw, dataset)
@@ -400,69 +396,40 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
         values = new if isinstance(new, list) else [new]
         if all(isinstance(v, str) and v.isascii() for v in values):
             # Plain ASCII is the same bytes in every character set: emit it raw.
-            return _raw(raw, vr, "\\".join(values).encode("ascii"))
+            return raw_element(raw, vr, "\\".join(values).encode("ascii"))
     return DataElement(tag, vr, new)
 
 
-def _apply_raw(action: Action, raw: RawDataElement, vr: str, ctx: _Context
-               ) -> RawDataElement | None:
-    """The common actions straight on the raw bytes, without pydicom decoding and encoding.
+def _new_values(action: Action, vr: str, tag: BaseTag, parts: list[str], ctx: _Context
+                ) -> list[str] | None:
+    """What the plain-ASCII values of a raw element become, for the raw actions.
 
-    Only where the bytes are plain ASCII (so splitting on backslashes is safe whatever the
-    character set); anything else returns None and takes the general path, which gives
-    the same result more slowly.
+    None for an action the raw path does not do (it then takes the general path).
     """
-    value = raw.value
-    if vr == "UN":
-        return None  # pydicom gives a known attribute its dictionary VR: the general path
-    if not isinstance(value, bytes) or not raw.length:
-        return raw if isinstance(value, bytes) and action is not Action.EMPTY else None
-    if action is Action.EMPTY:
-        return _raw(raw, vr, b"")
-    if not value.isascii() or vr not in RAW_TEXT_VRS:
-        return None
-    stripped = value.rstrip(b"\x00 ")
-    if not stripped:
-        return _raw(raw, vr, b"")  # only padding: nothing to hide (as pydicom reads it)
-    parts = stripped.decode("ascii").split("\\")
     if vr == "PN":
-        if action not in _PN_PSEUDONYM_ACTIONS or b"\x1b" in value:
-            return None  # an escape sequence switches character sets: pydicom decodes
+        if action not in _PN_PSEUDONYM_ACTIONS:
+            return None
         # Family name component only, with its delimiter (as _pseudonym writes it).
-        new = [_text_pseudonym(part, vr, int(raw.tag), ctx) + "^" for part in parts]
-    elif action is Action.REMAP_UID and vr == "UI":
-        new = [remap_uid(ctx.key, part) for part in parts]
-    elif action is Action.SHIFT_DATE and vr == "DA":
-        new = [shift_da_range(part, ctx.offset_days) for part in parts]
-    elif action is Action.SHIFT_DATE and vr == "DT":
-        new = [shift_dt(part, ctx.offset_days) for part in parts]
-    elif action is Action.DUMMY and vr not in ("UI", "PN") and vr in TEXT_DUMMY_VRS:
-        new = [str(dummy_value(vr)) for _part in parts]
-    elif action is Action.PSEUDONYM and vr in MULTI_TEXT_VRS:
+        return [_text_pseudonym(part, vr, int(tag), ctx) + "^" for part in parts]
+    if action is Action.REMAP_UID and vr == "UI":
+        return [remap_uid(ctx.key, part) for part in parts]
+    if action is Action.SHIFT_DATE and vr == "DA":
+        return [shift_da_range(part, ctx.offset_days) for part in parts]
+    if action is Action.SHIFT_DATE and vr == "DT":
+        return [shift_dt(part, ctx.offset_days) for part in parts]
+    if action is Action.DUMMY and vr not in ("UI", "PN") and vr in TEXT_DUMMY_VRS:
+        return [str(dummy_value(vr)) for _part in parts]
+    if action is Action.PSEUDONYM and vr in MULTI_TEXT_VRS:
         # Each value as pydicom decodes it (trailing padding dropped), as _pseudonym gets it.
-        new = [_text_pseudonym(part.rstrip("\x00 "), vr, int(raw.tag), ctx) for part in parts]
-    elif action is Action.HASH and vr in MULTI_TEXT_VRS:
-        new = [value_hash(ctx.key, part.rstrip("\x00 "), vr) for part in parts]
-    else:
-        return None
-    return _raw(raw, vr, "\\".join(new).encode("ascii"))
+        return [_text_pseudonym(part.rstrip("\x00 "), vr, int(tag), ctx) for part in parts]
+    if action is Action.HASH and vr in MULTI_TEXT_VRS:
+        return [value_hash(ctx.key, part.rstrip("\x00 "), vr) for part in parts]
+    return None
 
 
 # What each of these does to a person name: its keyed pseudonym (see _pseudonym).
 _PN_PSEUDONYM_ACTIONS = frozenset({Action.PSEUDONYM, Action.DUMMY, Action.REMAP_UID,
                                    Action.CLEAN})
-
-
-def _raw(raw: RawDataElement, vr: str, value: bytes) -> RawDataElement:
-    """A raw element carrying new bytes, padded to even length as PS3.5 requires."""
-    if len(value) % 2:
-        value += b"\x00" if vr == "UI" else b" "
-    return _new_tuple(RawDataElement, (raw.tag, vr, len(value), value, 0, raw.is_implicit_VR,
-                                       raw.is_little_endian, True, False))
-
-
-# RawDataElement is a named tuple: building it as a tuple skips its Python-level __new__.
-_new_tuple = tuple.__new__
 
 
 def _inner_context(ctx: _Context, action: Action, tag: int) -> _Context:

@@ -25,8 +25,8 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from medanon._version import __version__
-from medanon.dicom.encode import PREAMBLE, encode_file_meta, write_part10
-from medanon.dicom.peek import stored_uid
+from medanon.dicom.backend.encode import PREAMBLE, encode_file_meta, write_part10
+from medanon.dicom.backend.peek import stored_uid
 from medanon.dicom.read import EXPLICIT_BIG, IMPLICIT_LITTLE, PixelSpan
 from medanon.dicom.tempfiles import TEMP_PREFIX
 from medanon.dicom.uids import medanon_uid

@@ -21,7 +21,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
-from medanon.dicom.peek import peek
+from medanon.dicom.backend.peek import peek
 from medanon.errors import DeidentificationError
 
 EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"

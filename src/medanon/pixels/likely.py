@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
+from medanon.dicom.backend.peek import peek_text
 from medanon.dicom.burned_in import RISKY_MODALITIES, RISKY_SOP_CLASS_ROOTS
-from medanon.dicom.peek import peek_text
 
 
 def is_likely(dataset: Dataset) -> bool:

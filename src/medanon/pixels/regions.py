@@ -6,7 +6,7 @@ from fnmatch import fnmatchcase
 
 from pydicom.dataset import Dataset
 
-from medanon.dicom.peek import peek, peek_text
+from medanon.dicom.backend.peek import peek, peek_text
 from medanon.pixels.settings import Box, RegionRule
 
 

@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from medanon.dicom.backend.peek import peek_text
 from medanon.dicom.burned_in import is_encapsulated_document
-from medanon.dicom.peek import peek_text
 from medanon.errors import DeidentificationError
 from medanon.pixels import codec, ocr
 from medanon.pixels.blank import blank_boxes

@@ -74,7 +74,12 @@ def _dictionaries() -> tuple[dict[int, Any], dict[str, Any]]:
     pydicom is imported lazily throughout the profile package, so that loading a recipe
     (for instance to check a resumed run's settings) does not pay for it.
     """
-    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
+    # The names pydicom's documentation imports from datadict (its _dicom_dict module is
+    # internal); datadict does not list them for type checkers.
+    from pydicom.datadict import (  # type: ignore[attr-defined]
+        DicomDictionary,
+        RepeatersDictionary,
+    )
 
     return DicomDictionary, RepeatersDictionary
 

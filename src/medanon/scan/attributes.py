@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from pydicom.datadict import dictionary_VR, private_dictionary_VR
-from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from medanon.dicom.sequences import decode_sequence
+from medanon.dicom.backend.peek import decoded
+from medanon.dicom.backend.sequences import decode_sequence
 from medanon.errors import InputError
 from medanon.scan.record import Attribute, AttributeKey, Step
 
@@ -68,7 +69,7 @@ def _walk(dataset: Dataset, prefix: tuple[Step, ...], observations: list[Observa
         keys = _KEYS[prefix] = {}
     creators: dict[tuple[int, int], str] | None = None
     # A copy of the items: decoding a sequence stores the decoded element back.
-    for base_tag, element in list(dataset._dict.items()):
+    for base_tag, element in list(dataset.items()):
         tag = int(base_tag)  # plain ints hash and compare in C; pydicom's BaseTag does not
         read_vr = element.VR
         if tag >> 16 & 1:
@@ -102,7 +103,7 @@ def _walk(dataset: Dataset, prefix: tuple[Step, ...], observations: list[Observa
 def _creators(dataset: Dataset) -> dict[tuple[int, int], str]:
     """The creator string of each private block of one dataset level, by (group, block)."""
     found: dict[tuple[int, int], str] = {}
-    for tag, element in dataset._dict.items():
+    for tag, element in dataset.items():
         group, number = tag >> 16, tag & 0xFFFF
         if group & 1 and 0x0010 <= number <= 0x00FF:
             value = element.value
@@ -163,10 +164,7 @@ def _value_text(dataset: Dataset, element: DataElement | RawDataElement, vr: str
         raw = element.value
         return _binary_text(raw) if isinstance(raw, bytes) else _text(raw)
     try:
-        if isinstance(element, RawDataElement):
-            element = convert_raw_data_element(element, encoding=dataset._character_set,
-                                               ds=dataset)
-        return _text(element.value)
+        return _text(decoded(dataset, element).value)
     except Exception as exc:  # an invalid value: the reviewer sees that it is one
         return f"<undecodable {vr} value: {type(exc).__name__}>"
 

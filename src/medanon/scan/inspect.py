@@ -14,7 +14,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 
 from medanon.collection.patients import FileRow, file_row
-from medanon.dicom.peek import peek_text
+from medanon.dicom.backend.peek import peek_text
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import read_instance
 from medanon.errors import InputError

@@ -10,6 +10,7 @@ result is the same bytes pydicom's own writer produces, several times faster.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from typing import BinaryIO
 
 from pydicom.dataelem import DataElement, RawDataElement
@@ -17,8 +18,8 @@ from pydicom.dataset import Dataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_data_element
 
+from medanon.dicom.backend.peek import peek, stored_charset
 from medanon.dicom.encoding import LONG_LENGTH_VR_NAMES, UNDEFINED
-from medanon.dicom.peek import peek, stored_charset
 
 PREAMBLE = bytes(128) + b"DICM"
 
@@ -116,6 +117,23 @@ def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
                            encodings)
         chunks.append(buffer.getvalue())
     return b"".join(chunks)
+
+
+def encoded_elements(elements: Iterable[DataElement], *, implicit_vr: bool,
+                     little_endian: bool) -> tuple[RawDataElement, ...]:
+    """``elements`` encoded once, as raw elements whose bytes every output copies as they are.
+
+    For elements that are the same in every file of a run (the de-identification
+    markers): encoding them once and storing the raw result costs nothing per file.
+    """
+    encoded = []
+    for element in elements:
+        data = encode_dataset(Dataset({element.tag: element}), implicit_vr=implicit_vr,
+                              little_endian=little_endian)
+        header = 8 if implicit_vr or element.VR not in LONG_LENGTH_VR_NAMES else 12
+        encoded.append(RawDataElement(element.tag, element.VR, len(data) - header, data[header:],
+                                      0, implicit_vr, little_endian, True, False))
+    return tuple(encoded)
 
 
 _HEADERS = {little: (struct.Struct(endian + "HH2sH"), struct.Struct(endian + "HH2s2xL"),

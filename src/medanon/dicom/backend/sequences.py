@@ -24,7 +24,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
-from medanon.dicom.datasets import new_dataset
+from medanon.dicom.backend.datasets import new_dataset
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, UNDEFINED
 
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD

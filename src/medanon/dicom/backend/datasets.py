@@ -10,7 +10,7 @@ test holds it to ``Dataset(elements).__dict__``.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, MutableSequence
+from collections.abc import Iterable, MutableMapping, MutableSequence
 from typing import Any
 
 from pydicom.dataelem import DataElement, RawDataElement
@@ -72,3 +72,14 @@ def new_file_meta(elements: Elements) -> FileMetaDataset:
     meta = FileMetaDataset.__new__(FileMetaDataset)
     vars(meta).update(state)
     return meta
+
+
+def store_raw(dataset: Dataset, elements: Iterable[RawDataElement]) -> None:
+    """Store raw public elements in ``dataset`` as they are.
+
+    For a public tag that is all ``Dataset.__setitem__`` would do, after its checks on
+    private creators and the pixel representation (which concern no public raw element).
+    """
+    stored = dataset._dict
+    for element in elements:
+        stored[element.tag] = element

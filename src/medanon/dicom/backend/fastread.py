@@ -18,7 +18,7 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
 
-from medanon.dicom.datasets import new_dataset, new_file_meta
+from medanon.dicom.backend.datasets import new_dataset, new_file_meta
 from medanon.dicom.encoding import (
     KNOWN_VRS,
     LONG_LENGTH_VR_NAMES,

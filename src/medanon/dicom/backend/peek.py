@@ -3,7 +3,9 @@
 ``Dataset.get`` decodes a raw element and stores the decoded element back in the dataset.
 That would defeat the fast path (a decoded element can no longer be copied byte for
 byte) and would change the caller's dataset. ``peek`` decodes a copy and leaves the
-dataset as it was.
+dataset as it was; the ``stored_*`` peeks read a canonical value straight off the raw
+bytes, so that the element stays raw and is copied as it is. All of it reads the
+dataset's element dict and character set, pydicom internals, hence its place here.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ def peek(dataset: Dataset, keyword: str, default: Any = None) -> Any:
     tag = _tag(keyword)
     if tag is None or tag not in dataset._dict:
         return default
-    element = dataset.get_item(tag)
+    return decoded(dataset, dataset.get_item(tag)).value
+
+
+def decoded(dataset: Dataset, element: DataElement | RawDataElement) -> DataElement:
+    """``element`` of ``dataset`` decoded as the dataset decodes it, never stored back."""
     if isinstance(element, RawDataElement):
-        element = convert_raw_data_element(element, encoding=dataset._character_set,
-                                           ds=dataset)
-    return element.value
+        return convert_raw_data_element(element, encoding=dataset._character_set, ds=dataset)
+    return element
 
 
 def peek_text(dataset: Dataset, keyword: str) -> str:
@@ -132,3 +137,21 @@ def stored_charset(dataset: Dataset) -> str | None:
     very bytes pydicom would write. None otherwise (absent, decoded, or anything else).
     """
     return _canonical_text(dataset._dict.get(CHARSET), "CS", b" ")
+
+
+def stored_creator(dataset: Dataset, tag: BaseTag) -> bytes | None:
+    """The bytes of a raw private creator that decoding and encoding again would leave unchanged.
+
+    A single plain-ASCII LO value, its padding exactly what pydicom writes (one space at
+    most). Left raw, it is copied to the output with the very bytes pydicom would have
+    written for it; anything else returns None and is decoded as before.
+    """
+    element = dataset._dict.get(tag)
+    if not isinstance(element, RawDataElement) or element.VR not in ("LO", None):
+        return None
+    value = element.value
+    if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
+            or b"\\" in value or b"\x1b" in value:
+        return None
+    text = value.rstrip(b"\x00 ")
+    return value if (text + b" " if len(text) % 2 else text) == value else None

@@ -1,0 +1,47 @@
+"""The fast backend: medanon's speed code over pydicom's internals, in pydicom's decoder shape.
+
+pydicom's pixel-data decoders each declare their ``DEPENDENCIES``, answer
+``is_available()`` and do one piece of work; this package does the same for medanon's
+fast header path, and it is the only code in medanon that touches pydicom internals (a
+test parses every other module and fails on any private pydicom name). When it is
+available, a little-endian Part 10 header is read in one pass into pydicom
+``RawDataElement`` tuples (:func:`read_header`), and common actions (UID remapping, date
+shifts, dummies, name pseudonyms) are applied to the raw bytes; when it is not, every
+file takes the general path, plain public pydicom (``dcmread`` and decoded values). Both
+give the same bytes: tests hold them to it over every pydicom test file and the sample
+collection, switching with :func:`general_path_only`.
+
+Its modules, each with one job:
+
+- ``availability``: the dependencies, :func:`is_available` and :func:`general_path_only`;
+- ``fastread``: the one-pass header reader behind :func:`read_header` (off with the switch);
+- ``actions``: the raw actions, done on the bytes of raw elements (off with the switch);
+- ``sequences``: the sequence decoder, items sliced out of the bytes as pydicom would;
+- ``datasets``: datasets built from the state of a template instead of ``Dataset.__init__``,
+  and raw elements stored without ``__setitem__``;
+- ``encode``: the encoder that copies untouched raw elements byte for byte;
+- ``peek``: values read without decoding in place, and canonical values read off raw bytes.
+
+The speed code relies on pydicom's internal layout (a dataset's element dict and
+character set, the fields and construction of raw elements, the state its constructor
+sets), so pydicom is bounded to the minor version it is tested with
+(``pydicom>=3.0.1,<3.1`` in pyproject.toml), and the switchable fast paths (the reader
+and the raw actions) turn themselves off on any other version.
+"""
+
+from __future__ import annotations
+
+from medanon.dicom.backend.availability import DEPENDENCIES, general_path_only, is_available
+from medanon.dicom.backend.fastread import FastHeader, read_header_fast
+
+__all__ = ["DEPENDENCIES", "general_path_only", "is_available", "read_header"]
+
+
+def read_header(data: bytes, size: int) -> FastHeader | None:
+    """The header in ``data`` (the start of a file of ``size`` bytes), or None.
+
+    None means: take the general reader (the backend is off, or the file is unusual).
+    """
+    if not is_available():
+        return None
+    return read_header_fast(data, size)
