@@ -10,8 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pydicom.data
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.tag import BaseTag
 
 from medanon.dicom import backend
+from medanon.dicom.backend.actions import apply_raw, raw_values
+from medanon.dicom.backend.datasets import new_dataset
+from medanon.dicom.backend.encode import encode_dataset
+from medanon.dicom.backend.peek import patient_name_text, stored_creator, stored_uid
+from medanon.dicom.backend.sequences import decode_sequence
+from medanon.profile.model import Action
 from medanon.sample import generate_sample
 from tests.dicom.test_fastread import PYDICOM_FILES, _outputs
 
@@ -36,3 +45,41 @@ def test_the_backend_names_its_dependencies() -> None:
     lowest, below = backend.DEPENDENCIES["pydicom"]
     pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text()
     assert f'"pydicom>={lowest},<{below}"' in pyproject
+
+
+def _raw(tag: int, vr: str, value: bytes) -> RawDataElement:
+    return RawDataElement(BaseTag(tag), vr, len(value), value, 0, False, True)
+
+
+def test_every_switchable_fast_path_is_off_with_the_switch() -> None:
+    """The reader, the raw actions, the sequence decoder, the dataset builder and the raw peeks."""
+    item = encode_dataset(Dataset({0x00080100: _raw(0x00080100, "SH", b"CODE")}),
+                          implicit_vr=False, little_endian=True)
+    sequence = b"\xfe\xff\x00\xe0" + len(item).to_bytes(4, "little") + item
+    elements = {BaseTag(tag): _raw(tag, vr, value) for tag, vr, value in (
+        (0x00080018, "UI", b"1.2.3\x00"), (0x00100010, "PN", b"DOE^JOHN"),
+        (0x00091010, "LO", b"ACME"), (0x00081032, "SQ", sequence))}
+    raw_uid = elements[BaseTag(0x00080018)]
+    fast = new_dataset(dict(elements), implicit_vr=False, little_endian=True)
+    assert stored_uid(fast, "SOPInstanceUID") == "1.2.3"
+    assert stored_creator(fast, BaseTag(0x00091010)) == b"ACME"
+    assert decode_sequence(elements[BaseTag(0x00081032)], fast) is not None
+    assert apply_raw(Action.EMPTY, raw_uid, "UI", _no_values, None) is not None
+    assert raw_values(raw_uid, "UI", ["1.2.4"]) is not None
+    with backend.general_path_only():
+        general = new_dataset(dict(elements), implicit_vr=False, little_endian=True)
+        assert vars(general) == vars(Dataset(general._dict)) | {"_read_implicit": False,
+                                                                "_read_little": True}
+        assert stored_uid(general, "SOPInstanceUID") is None
+        assert stored_creator(general, BaseTag(0x00091010)) is None
+        assert patient_name_text(general) == "DOE^JOHN"  # through pydicom's decoding
+        assert decode_sequence(elements[BaseTag(0x00081032)], general) is None
+        assert apply_raw(Action.EMPTY, raw_uid, "UI", _no_values, None) is None
+        assert raw_values(raw_uid, "UI", ["1.2.4"]) is None
+        assert backend.read_header(PYDICOM_FILES.joinpath("CT_small.dcm").read_bytes(),
+                                   PYDICOM_FILES.joinpath("CT_small.dcm").stat().st_size) is None
+    assert all(isinstance(element, RawDataElement) for element in general.values())
+
+
+def _no_values(action: Action, vr: str, tag: BaseTag, parts: list[str], ctx: None) -> None:
+    return None

@@ -23,7 +23,7 @@ from pydicom.tag import BaseTag
 
 from medanon.custody.keys import SecretKey
 from medanon.dicom import markers
-from medanon.dicom.backend.actions import RAW_TEXT_VRS, apply_raw, raw_element
+from medanon.dicom.backend.actions import apply_raw, raw_values
 from medanon.dicom.backend.datasets import new_dataset
 from medanon.dicom.backend.peek import patient_name_text, peek_text
 from medanon.dicom.backend.sequences import decode_sequence
@@ -392,12 +392,8 @@ def _apply(rule: Rule, raw: DataElement | RawDataElement, dataset: Dataset, ctx:
         return None  # opaque bytes (a maker note, device settings) cannot be cleaned: removed
     handler = _HANDLERS[action]
     new = _map_values(element.value, lambda v: handler(v, vr, tag, ctx))
-    if isinstance(raw, RawDataElement) and vr in RAW_TEXT_VRS:
-        values = new if isinstance(new, list) else [new]
-        if all(isinstance(v, str) and v.isascii() for v in values):
-            # Plain ASCII is the same bytes in every character set: emit it raw.
-            return raw_element(raw, vr, "\\".join(values).encode("ascii"))
-    return DataElement(tag, vr, new)
+    as_raw = raw_values(raw, vr, new if isinstance(new, list) else [new])
+    return as_raw if as_raw is not None else DataElement(tag, vr, new)
 
 
 def _new_values(action: Action, vr: str, tag: BaseTag, parts: list[str], ctx: _Context

@@ -12,9 +12,9 @@ gives the same result more slowly. Off with the backend (:func:`general_path_onl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.tag import BaseTag
 
 from medanon.dicom.backend.availability import is_available
@@ -58,6 +58,20 @@ def apply_raw(action: Action, raw: RawDataElement, vr: str, new_values: NewValue
     if new is None:
         return None
     return raw_element(raw, vr, "\\".join(new).encode("ascii"))
+
+
+def raw_values(raw: DataElement | RawDataElement, vr: str, values: list[Any]
+               ) -> RawDataElement | None:
+    """New ``values`` for the raw text element ``raw``, as raw bytes when they are plain ASCII.
+
+    Plain ASCII is the same bytes in every character set, so the new values need no
+    encoding by pydicom; None for anything else (and with the backend off).
+    """
+    if not isinstance(raw, RawDataElement) or vr not in RAW_TEXT_VRS or not is_available():
+        return None
+    if all(isinstance(v, str) and v.isascii() for v in values):
+        return raw_element(raw, vr, "\\".join(values).encode("ascii"))
+    return None
 
 
 def raw_element(raw: RawDataElement, vr: str, value: bytes) -> RawDataElement:

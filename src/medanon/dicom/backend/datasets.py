@@ -5,7 +5,8 @@
 small sequence item. The reader and the transform make several datasets per file, so
 :func:`new_dataset` copies the state of one template dataset instead: the same
 attributes with the same values, the mutable ones (dicts) fresh for every dataset. A
-test holds it to ``Dataset(elements).__dict__``.
+test holds it to ``Dataset(elements).__dict__``. With the backend off
+(:func:`~medanon.dicom.backend.general_path_only`) the public constructors run instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.tag import BaseTag
+
+from medanon.dicom.backend.availability import is_available
 
 Elements = MutableMapping[BaseTag, DataElement | RawDataElement]
 
@@ -42,6 +45,11 @@ def new_dataset(elements: Elements, *, implicit_vr: bool | None = None,
 
     ``elements`` is used as it is, not copied, exactly as ``Dataset`` does with a dict.
     """
+    if not is_available():
+        public = Dataset(elements) if parent_encoding is None else \
+            Dataset(elements, parent_encoding=parent_encoding)
+        public.set_original_encoding(implicit_vr, little_endian, character_set)
+        return public
     state = dict(_TEMPLATE or _template())
     for name in _MUTABLE:
         state[name] = state[name].copy()
@@ -63,6 +71,8 @@ def new_file_meta(elements: Elements) -> FileMetaDataset:
     A file meta dataset holds the state of a plain dataset (its constructor only adds a
     check that every element is of group 2, which the caller guarantees).
     """
+    if not is_available():
+        return FileMetaDataset(elements)
     if any(tag >> 16 != 2 for tag in elements):
         raise ValueError("file meta information holds group 2 elements only")
     state = dict(_TEMPLATE or _template())
@@ -80,6 +90,10 @@ def store_raw(dataset: Dataset, elements: Iterable[RawDataElement]) -> None:
     For a public tag that is all ``Dataset.__setitem__`` would do, after its checks on
     private creators and the pixel representation (which concern no public raw element).
     """
+    if not is_available():
+        for element in elements:
+            dataset[element.tag] = element
+        return
     stored = dataset._dict
     for element in elements:
         stored[element.tag] = element

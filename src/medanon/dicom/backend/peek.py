@@ -17,6 +17,8 @@ from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_eleme
 from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag
 
+from medanon.dicom.backend.availability import is_available
+
 
 def _tag(keyword: str) -> BaseTag | None:
     """The tag of a keyword, looked up once (pydicom's Tag() conversion costs more)."""
@@ -53,7 +55,7 @@ def peek_text(dataset: Dataset, keyword: str) -> str:
     bytes are decoded directly; anything else goes through pydicom.
     """
     tag = _tag(keyword)
-    element = dataset._dict.get(tag) if tag is not None else None
+    element = dataset._dict.get(tag) if tag is not None and is_available() else None
     if isinstance(element, RawDataElement) and isinstance(element.value, bytes) \
             and element.value.isascii() and b"\x1b" not in element.value:
         return element.value.decode("ascii").strip(" \x00")
@@ -81,7 +83,8 @@ def _canonical_text(element: object, vr: str, padding: bytes) -> str | None:
     an element reads as its own bytes, and left raw it is copied with the very bytes
     pydicom would write for its text. None for anything else.
     """
-    if not isinstance(element, RawDataElement) or element.VR not in (vr, None):
+    if not isinstance(element, RawDataElement) or element.VR not in (vr, None) \
+            or not is_available():
         return None
     value = element.value
     if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
@@ -110,7 +113,7 @@ def patient_name_text(dataset: Dataset) -> str:
     and a character set whose bytes are already what pydicom would write back needs no
     decoding to leave the output the same. Anything else goes through pydicom.
     """
-    element = dataset._dict.get(PATIENT_NAME)
+    element = dataset._dict.get(PATIENT_NAME) if is_available() else None
     if isinstance(element, RawDataElement) and element.VR in ("PN", None) \
             and isinstance(element.value, bytes) and _plain_charset(dataset):
         value = element.value
@@ -147,7 +150,8 @@ def stored_creator(dataset: Dataset, tag: BaseTag) -> bytes | None:
     written for it; anything else returns None and is decoded as before.
     """
     element = dataset._dict.get(tag)
-    if not isinstance(element, RawDataElement) or element.VR not in ("LO", None):
+    if not isinstance(element, RawDataElement) or element.VR not in ("LO", None) \
+            or not is_available():
         return None
     value = element.value
     if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \

@@ -24,6 +24,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
+from medanon.dicom.backend.availability import is_available
 from medanon.dicom.backend.datasets import new_dataset
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, UNDEFINED
 
@@ -44,8 +45,11 @@ class _Unsupported(Exception):
 def decode_sequence(raw: RawDataElement, parent: Dataset) -> DataElement | None:
     """What ``parent[raw.tag]`` returns for a raw sequence, with the same side effects.
 
-    None when pydicom has to decode it (the parent is then left as it was).
+    None when pydicom has to decode it (the parent is then left as it was), as it does
+    for every sequence with the backend off.
     """
+    if not is_available():
+        return None
     value = raw.value
     if not raw.is_little_endian or not isinstance(value, bytes) or raw.length == 0:
         return None
