@@ -11,22 +11,29 @@ file takes the general path, plain public pydicom (``dcmread`` and decoded value
 give the same bytes: tests hold them to it over every pydicom test file and the sample
 collection, switching with :func:`general_path_only`.
 
-Its modules, each with one job:
+Its modules, each with one job (those marked *off* do nothing inside
+:func:`general_path_only`, where pydicom's public API does the work instead):
 
 - ``availability``: the dependencies, :func:`is_available` and :func:`general_path_only`;
-- ``fastread``: the one-pass header reader behind :func:`read_header` (off with the switch);
-- ``actions``: the raw actions, done on the bytes of raw elements (off with the switch);
-- ``sequences``: the sequence decoder, items sliced out of the bytes as pydicom would;
+- ``fastread``: the one-pass header reader behind :func:`read_header` (*off*: ``dcmread``);
+- ``actions``: the raw actions on the bytes of raw elements, and new plain-ASCII values
+  stored as raw bytes (*off*: decoded values, new elements encoded by pydicom);
+- ``sequences``: the sequence decoder, items sliced out of the bytes as pydicom would
+  slice them (*off*: ``dataset[tag]``);
 - ``datasets``: datasets built from the state of a template instead of ``Dataset.__init__``,
-  and raw elements stored without ``__setitem__``;
-- ``encode``: the encoder that copies untouched raw elements byte for byte;
-- ``peek``: values read without decoding in place, and canonical values read off raw bytes.
+  and raw elements stored without ``__setitem__`` (*off*: the constructors, ``__setitem__``);
+- ``peek``: values read without decoding the element in place, and canonical values read
+  off raw bytes so that the element stays raw (the latter *off*: pydicom decodes);
+- ``encode``: the encoder that copies untouched raw elements byte for byte. It runs on
+  both paths: pydicom decoding and re-encoding them changes a few of pydicom's own test
+  files, so the general path writes raw elements as read, like the fast one.
 
 The speed code relies on pydicom's internal layout (a dataset's element dict and
 character set, the fields and construction of raw elements, the state its constructor
 sets), so pydicom is bounded to the minor version it is tested with
-(``pydicom>=3.0.1,<3.1`` in pyproject.toml), and the switchable fast paths (the reader
-and the raw actions) turn themselves off on any other version.
+(``pydicom>=3.0.1,<3.1`` in pyproject.toml), and the switchable paths turn themselves off
+on any other version. Callers import from the submodules (``medanon.dicom.backend.peek``
+and so on); ``medanon.verify`` never does: it reads outputs with public pydicom only.
 """
 
 from __future__ import annotations
