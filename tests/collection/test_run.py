@@ -12,8 +12,7 @@ import pyarrow.parquet as pq
 import pydicom
 import pytest
 
-from medanon.collection.headers import scan_headers
-from medanon.collection.patients import aggregate_patients, completed_years
+from medanon.collection.patients import completed_years
 from medanon.collection.run import PLAN_NAME, ClinicalInput, PrivateRunResult, run_private
 from medanon.custody.keys import SecretKey
 from medanon.privacy.checker import check
@@ -138,9 +137,10 @@ def _date(text: str | None) -> dt.date:
 def test_published_and_header_values_contain_the_truth(midpoint_run: PrivateRunResult,
                                                        cohort: Path, run_key: SecretKey
                                                        ) -> None:
+    from medanon.scan import scan_folder
+
     truth = {p.patient: p.values for p in
-             aggregate_patients(scan_headers(cohort, (), run_key, ["PatientSex", "PatientSize",
-                                                                   "PatientWeight"], 1).rows)}
+             scan_folder(cohort, run_key, workers=1, census=False).patient_rows()}
     headers = _headers(midpoint_run.release.parent)
     table = pcsv.read_csv(midpoint_run.release / "patients.csv",
                           convert_options=pcsv.ConvertOptions(

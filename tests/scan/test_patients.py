@@ -62,3 +62,14 @@ def test_ages_match_the_sample_headers(sample: SampleCollection, scanned: ScanRe
         assert rows[patient].values["first_study_year"] == float(date[:4])
         if age:
             assert rows[patient].values["age"] == float(parse_age_string(age) or -1), patient
+
+
+def test_without_the_census_the_counts_and_patient_table_are_the_same(
+        sample: SampleCollection, scanned: ScanResult, scan_key: SecretKey) -> None:
+    from medanon.scan import scan_folder
+
+    headers_only = scan_folder(sample.root, scan_key, workers=1, census=False)
+    assert headers_only.patient_rows() == scanned.patient_rows()
+    assert headers_only.tally.inventory == scanned.tally.inventory
+    assert headers_only.summary()["files"] == scanned.summary()["files"]
+    assert scanned.census_rows() and not headers_only.census_rows()

@@ -1,7 +1,9 @@
 """A run with a ``[privacy]`` section: read every header, plan, then write every file.
 
-Pass 1 (:mod:`~medanon.collection.headers`) reads the headers into the patient table;
-the plan (:mod:`~medanon.collection.planner`) is stored in the state folder
+Pass 1 is ``medanon scan``'s own code (:func:`medanon.scan.scan_folder`, headers only,
+no attribute census) and gives the patient table; it keeps its state in the state folder,
+so a pass 1 stopped half way resumes where it stopped. The plan
+(:mod:`~medanon.collection.planner`) is stored in the state folder
 (``privacy-plan.json``) before any file is written, and pass 2 is an ordinary
 :func:`~medanon.runner.run.run_folder` carrying the plan as its
 :class:`~medanon.dicom.plan.CollectionPlan`, which pins the plan's fingerprint in the
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from medanon.collection.clinical import ClinicalTable, load_clinical
-from medanon.collection.patients import CANDIDATE_KEYWORDS, aggregate_patients, unparseable_counts
+from medanon.collection.patients import CANDIDATE_KEYWORDS, unparseable_counts
 from medanon.collection.planner import PrivacyPlan, collection_plan, plan_collection
 from medanon.collection.release import write_release
 from medanon.custody.keys import SecretKey
@@ -84,18 +86,25 @@ def _stored_plan(path: Path, inputs: dict[str, str]) -> PrivacyPlan | None:
     return PrivacyPlan.from_json(text)
 
 
-def make_plan(src: Path, exclude: tuple[Path, ...], section: PrivacySection, key: SecretKey,
-              clinical: ClinicalTable | None, options: RunOptions) -> PrivacyPlan:
-    """Pass 1 and the plan: headers → patient table (+ clinical) → classes."""
-    from medanon.collection.headers import scan_headers
+def make_plan(src: Path, section: PrivacySection, key: SecretKey,
+              clinical: ClinicalTable | None, options: RunOptions, state_dir: Path
+              ) -> PrivacyPlan:
+    """Pass 1 and the plan: headers → patient table (+ clinical) → classes.
+
+    Pass 1 is :func:`medanon.scan.scan_folder` without its attribute census, its state in
+    ``state_dir``: a pass 1 stopped half way resumes from the files it had counted.
+    """
+    from medanon.scan import FileStatus, scan_folder
 
     keywords = tuple(dict.fromkeys((*CANDIDATE_KEYWORDS, *section.header_keywords)))
-    scan = scan_headers(src, exclude, key, keywords, options.workers,
-                        accept_no_meta=options.accept_no_meta)
-    patients = aggregate_patients(scan.rows)
+    scan = scan_folder(src, key, workers=options.workers, state=state_dir,
+                       restart=options.restart, keywords=keywords,
+                       accept_no_meta=options.accept_no_meta, census=False)
+    patients = scan.patient_rows()
     counts: dict[str, Any] = {
-        "files": scan.files, "unreadable_files": scan.unreadable, "patients": len(patients),
-        "studies": sum(p.studies for p in patients),
+        "files": scan.files,
+        "unreadable_files": scan.files - scan.tally.inventory.files[FileStatus.DICOM.value],
+        "patients": len(patients), "studies": sum(p.studies for p in patients),
         "patients_with_unparseable_values": unparseable_counts(patients)}
     if clinical is not None:
         counts.update(clinical.counts({p.patient for p in patients}))
@@ -109,6 +118,14 @@ def make_plan(src: Path, exclude: tuple[Path, ...], section: PrivacySection, key
                                  "with --clinical FILE --clinical-key COLUMN")
     return plan_collection(patients, section, clinical.by_patient if clinical else None,
                            counts)
+
+
+def _forget_scan(state_dir: Path) -> None:
+    """Remove pass 1's state once the plan is stored: it is the patient table, unneeded now."""
+    from medanon.scan.state import STATE_NAME
+
+    for suffix in ("", "-wal", "-shm"):
+        (state_dir / f"{STATE_NAME}{suffix}").unlink(missing_ok=True)
 
 
 def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
@@ -142,9 +159,10 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     plan = _stored_plan(plan_path, inputs)
     if plan is None:
         state_dir.mkdir(parents=True, exist_ok=True)
-        plan = make_plan(src, (dst, state_dir), section, key, table, options)
+        plan = make_plan(src, section, key, table, options, state_dir)
         _write_atomically(plan_path, json.dumps({"inputs": inputs, "plan": plan.as_json()},
                                                 sort_keys=True))
+    _forget_scan(state_dir)
     if on_planned is not None:
         on_planned(plan)
     result = run_folder(src, dst, recipe, key, plan=collection_plan(plan),

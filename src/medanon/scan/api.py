@@ -31,7 +31,7 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
                 on_progress: ScanProgress | None = None, batch_files: int = BATCH_FILES,
                 state: Path | None = None, restart: bool = False,
                 keywords: Sequence[str] = CANDIDATE_KEYWORDS,
-                accept_no_meta: bool = False) -> ScanResult:
+                accept_no_meta: bool = False, census: bool = True) -> ScanResult:
     """Scan every file under ``src``: counts, formats, the attribute census, the patients.
 
     Parameters
@@ -60,6 +60,9 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
     accept_no_meta
         Read bare data sets (no preamble, no file meta) too, as ``medanon run
         --accept-no-meta`` does.
+    census
+        Take the attribute census; False keeps only the counts and the patient table (what
+        a privacy run's first pass needs, at the cost of reading the headers alone).
 
     Raises
     ------
@@ -74,7 +77,7 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
         raise ConfigurationError("the source (SRC) is not a folder")
     root = Path(os.path.realpath(src))
     workers = workers if workers > 0 else (os.cpu_count() or 1)
-    settings = ScanSettings(root, key, collect_values, tuple(keywords), accept_no_meta)
+    settings = ScanSettings(root, key, collect_values, tuple(keywords), accept_no_meta, census)
     store = None if state is None else ScanState(state, pinned_settings(settings),
                                                  restart=restart)
     try:
@@ -116,7 +119,8 @@ def pinned_settings(settings: ScanSettings) -> dict[str, str]:
                                                     str(settings.src_root)).hex()[:16],
             "values_collected": str(settings.collect_values).lower(),
             "patient_keywords": ",".join(settings.keywords),
-            "accept_no_meta": str(settings.accept_no_meta).lower()}
+            "accept_no_meta": str(settings.accept_no_meta).lower(),
+            "attribute_census": str(settings.census).lower()}
 
 
 def source_id(key: SecretKey, root: Path, path: Path) -> str:

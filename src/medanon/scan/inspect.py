@@ -18,7 +18,7 @@ from medanon.dicom.backend.peek import peek_text
 from medanon.dicom.quiet import quiet_pydicom
 from medanon.dicom.read import read_instance
 from medanon.errors import InputError
-from medanon.scan.attributes import observe
+from medanon.scan.attributes import Observation, Value, observe
 from medanon.scan.distinct import digest
 from medanon.scan.record import FileRecord, FileStatus, ScanSettings
 
@@ -50,9 +50,13 @@ def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
     if instance.is_dicomdir:
         return FileRecord(FileStatus.DICOMDIR, size)
     dataset = instance.dataset
-    observations, values = observe(dataset, collect_values=settings.collect_values)
-    meta_observations, meta_values = observe(instance.file_meta,
-                                             collect_values=settings.collect_values)
+    observations: list[Observation] = []
+    values: list[Value] = []
+    if settings.census:
+        observations, values = observe(dataset, collect_values=settings.collect_values)
+        meta_observations, meta_values = observe(instance.file_meta,
+                                                 collect_values=settings.collect_values)
+        observations, values = meta_observations + observations, meta_values + values
     uids = [peek_text(dataset, k) for k in ("StudyInstanceUID", "SeriesInstanceUID",
                                             "SOPInstanceUID")]
     study, series, sop = (digest(u.encode("utf-8")) if u else None for u in uids)
@@ -70,8 +74,8 @@ def _describe(path: Path, size: int, settings: ScanSettings) -> FileRecord:
         manufacturer=_text_of(row, dataset, "Manufacturer"),
         model=_text_of(row, dataset, "ManufacturerModelName"),
         patient_row=row,
-        attributes=tuple(meta_observations + observations),
-        values=tuple(meta_values + values),
+        attributes=tuple(observations),
+        values=tuple(values),
     )
 
 

@@ -65,6 +65,9 @@ class ScanSettings:
     values of every attribute (for ``--values`` only: they are personal data).
     ``keywords`` are the DICOM attributes of the patient table besides the derived ones;
     ``accept_no_meta`` reads bare data sets, as ``medanon run --accept-no-meta`` does.
+    ``census`` False skips the attribute census (every element walked and hashed): a
+    privacy run's first pass needs only the patient table and the counts, and the walk
+    would cost it more than reading the header does.
     """
 
     src_root: Path
@@ -72,6 +75,7 @@ class ScanSettings:
     collect_values: bool = False
     keywords: tuple[str, ...] = CANDIDATE_KEYWORDS
     accept_no_meta: bool = False
+    census: bool = True
 
 
 @dataclass(frozen=True)
