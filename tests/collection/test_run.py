@@ -31,6 +31,8 @@ quasi_identifiers = ["age", "PatientSex", "PatientSize", "PatientWeight"]
 sensitive = "clinical:diagnosis"
 represent = "{represent}"
 """
+#: The cohort's clinical table: its name column removed, its smoking history kept.
+ROLES = 'identifying = ["patient_name"]\ninsensitive = ["smoker_years"]\n'
 ONE = RunOptions(workers=1)
 
 
@@ -68,7 +70,7 @@ def midpoint_run(cohort: Path, clinical_csv: Path, run_key: SecretKey,
                  tmp_path_factory: pytest.TempPathFactory) -> PrivateRunResult:
     folder = tmp_path_factory.mktemp("midpoint")
     recipe_path = folder / "recipe.toml"
-    recipe_path.write_text(PRIVACY.format(represent="midpoint"), encoding="utf-8")
+    recipe_path.write_text(PRIVACY.format(represent="midpoint") + ROLES, encoding="utf-8")
     from medanon.profile.recipe import load_recipe
 
     return _run(cohort, folder / "out", load_recipe(recipe_path), run_key, clinical_csv)
@@ -256,7 +258,8 @@ def test_a_clinical_quasi_identifier_is_generalised_in_both_tables(
         write_recipe: Callable[[str], Recipe]) -> None:
     recipe = write_recipe('[privacy]\nk = 5\nmax_suppression = 0.1\n'
                           'quasi_identifiers = ["age", "clinical:smoker_years"]\n'
-                          'sensitive = "clinical:diagnosis"\nl = 2\n')
+                          'sensitive = "clinical:diagnosis"\nl = 2\n'
+                          'identifying = ["patient_name"]\n')
     result = _run(cohort, tmp_path / "out", recipe, run_key, clinical_csv)
     patients = pcsv.read_csv(result.release / "patients.csv", convert_options=pcsv.ConvertOptions(
         column_types={"age": "string", "clinical:smoker_years": "string"}))
@@ -303,7 +306,7 @@ def test_a_restart_without_the_clinical_table_leaves_none_behind(
         write_recipe: Callable[[str], Recipe]) -> None:
     from medanon.errors import ConfigurationError
 
-    with_clinical = write_recipe(PRIVACY.format(represent="omit"))
+    with_clinical = write_recipe(PRIVACY.format(represent="omit") + ROLES)
     dst = tmp_path / "out"
     _run(cohort, dst, with_clinical, run_key, clinical_csv)
     assert (dst / "medanon-release" / "clinical.csv").is_file()

@@ -15,9 +15,9 @@ from medanon.profile.recipe import Recipe
 from medanon.runner.run import RunOptions
 
 
-def summary_lines(plan: PrivacyPlan, release: Path, output_check: dict[str, object]
-                  ) -> list[str]:
-    """What the run's summary shows: the models, the classes, suppression, loss."""
+def summary_lines(plan: PrivacyPlan, release: Path, output_check: dict[str, object],
+                  unclassified_clinical: tuple[str, ...] = ()) -> list[str]:
+    """What the run's summary shows: the models, the classes, suppression, loss, warnings."""
     section, metrics, check = plan.section, plan.metrics, plan.check
     model = f"k = {section['k']}"
     if section.get("l") is not None:
@@ -46,6 +46,10 @@ def summary_lines(plan: PrivacyPlan, release: Path, output_check: dict[str, obje
     if unparseable:
         listed = ", ".join(f"{name} {count}" for name, count in unparseable.items())
         lines.append(f"medanon: unreadable values treated as missing (patients): {listed}")
+    if unclassified_clinical:
+        lines.append(f"medanon: warning: {len(unclassified_clinical)} clinical column(s) given "
+                     f"no role, kept as read: {', '.join(unclassified_clinical)} (say "
+                     "insensitive, identifying or pseudonymise in [privacy])")
     if output_check.get("classes_below_k_in_images"):
         lines.append(f"medanon: warning: {output_check['patients_without_images']} published "
                      "patients have no written image (withheld for another reason): "
@@ -77,6 +81,7 @@ def execute_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, option
                              on_progress=progress.update, on_planned=planned)
     report = result.run.report
     echo(f"medanon: {report.summary_line()}; report: {result.run.report_path}")
-    for line in summary_lines(result.plan, result.release, result.output_check):
+    for line in summary_lines(result.plan, result.release, result.output_check,
+                              result.unclassified_clinical):
         echo(line)
     return report.exit_code

@@ -5,10 +5,12 @@
   (``lo-hi`` for ranges, as ``medanon table`` writes them), ``class`` and ``class_size``;
 - ``clinical.csv`` / ``clinical.parquet`` when a clinical table was given: its rows of
   published patients, keyed by ``patient``, clinical quasi-identifiers generalised with
-  the same classes, direct identifiers left out, every other column as read;
+  the same classes, every other column as the recipe's roles say (identifying ones
+  removed, pseudonymised ones keyed pseudonyms, the rest as read, text as text);
 - ``privacy.json``: the settings, the metrics (GCP per quasi-identifier and overall, DM,
   C_avg, prosecutor and marketer risk), the independent check, the suppressed patients
-  (by keyed pseudonym) and the counts.
+  (by keyed pseudonym), the counts, and each clinical column's role (the unclassified
+  ones listed apart: names only).
 
 Every file is written to a temporary name and renamed into place.
 """
@@ -70,7 +72,8 @@ def privacy_report(plan: PrivacyPlan, clinical: ClinicalTable | None,
         "check": dict(plan.check),
         "suppressed_patients": list(plan.suppressed),
         "counts": dict(plan.counts),
-        "clinical_columns_left_out": list(clinical.dropped) if clinical else [],
+        "clinical_columns": clinical.roles.as_dict() if clinical else {},
+        "clinical_columns_unclassified": list(clinical.roles.unclassified) if clinical else [],
         "output": output_check,
     }
 

@@ -15,6 +15,7 @@ output, byte for byte; a changed recipe, key or clinical table is refused unless
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -52,6 +53,8 @@ class PrivateRunResult:
     plan: PrivacyPlan
     release: Path
     output_check: dict[str, Any]
+    unclassified_clinical: tuple[str, ...] = ()
+    """Clinical columns the recipe gave no role (kept as read): names only, for a warning."""
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -112,10 +115,12 @@ def make_plan(src: Path, section: PrivacySection, key: SecretKey,
             raise ConfigurationError(
                 f"the clinical key matches no patient of the collection ({clinical.rows} "
                 "rows): check --clinical-key (it must hold the original PatientID)")
-    elif section.clinical_columns:
-        raise ConfigurationError("the privacy section names clinical columns "
-                                 f"({', '.join(section.clinical_columns)}); pass the table "
-                                 "with --clinical FILE --clinical-key COLUMN")
+    else:
+        named = (*section.clinical_columns, *itertools.chain(*section.clinical_roles.values()))
+        if named:
+            raise ConfigurationError("the privacy section names clinical columns "
+                                     f"({', '.join(named)}); pass the table with "
+                                     "--clinical FILE --clinical-key COLUMN")
     return plan_collection(patients, section, clinical.by_patient if clinical else None,
                            counts)
 
@@ -151,7 +156,7 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     src, dst = check_folders(src, dst)
     state_dir = options.state_dir or dst / STATE_DIR_NAME
     plan_path = state_dir / PLAN_NAME
-    table = load_clinical(clinical.path, clinical.key_column, key, section.clinical_columns) \
+    table = load_clinical(clinical.path, clinical.key_column, key, section) \
         if clinical is not None else None
     if options.restart:
         plan_path.unlink(missing_ok=True)
@@ -170,7 +175,8 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                         handlers=handlers)
     output_check = check_output(plan, state_dir)
     release = write_release(dst, plan, table, output_check)
-    return PrivateRunResult(result, plan, release, output_check)
+    return PrivateRunResult(result, plan, release, output_check,
+                            table.roles.unclassified if table is not None else ())
 
 
 def check_output(plan: PrivacyPlan, state_dir: Path) -> dict[str, Any]:

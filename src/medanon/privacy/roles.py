@@ -34,6 +34,18 @@ class Role(enum.Enum):
     PSEUDONYMISED = "pseudonymised"  # identifying, replaced by a keyed pseudonym
 
 
+#: The roles a user declares, by the key that declares them: ``medanon table``'s options
+#: and TOML keys, and a recipe's ``[privacy]`` keys for its clinical table.
+DECLARED_ROLES = {"insensitive": Role.INSENSITIVE, "identifying": Role.IDENTIFYING,
+                  "pseudonymise": Role.PSEUDONYMISED}
+
+
+def option_advice(name: str) -> str:
+    """How to give ``name`` a role on ``medanon table``'s command line."""
+    return (f"--identifying {name} (removed), --pseudonymise {name} (keyed pseudonym) or "
+            f"--insensitive {name} (kept)")
+
+
 @dataclass(frozen=True)
 class ColumnRoles:
     """Each column's role, and the columns nobody classified (kept as read)."""
@@ -73,10 +85,12 @@ def declared_roles(qi: Sequence[str], sensitive: str | None,
 
 
 def classify(table: pa.Table, qi: Sequence[str], sensitive: str | None,
-             declared: Mapping[Role, Iterable[str]]) -> ColumnRoles:
+             declared: Mapping[Role, Iterable[str]],
+             advice: Callable[[str], str] = option_advice) -> ColumnRoles:
     """Every column's role; refuses overlaps, unknown columns and identifiers kept silently.
 
-    ``declared`` holds the insensitive, identifying and pseudonymised columns.
+    ``declared`` holds the insensitive, identifying and pseudonymised columns; ``advice``
+    says how to declare a column's role where the settings come from (options, a recipe).
 
     Raises
     ------
@@ -97,8 +111,7 @@ def classify(table: pa.Table, qi: Sequence[str], sensitive: str | None,
         if reason is not None:
             raise ConfigurationError(
                 f"column {name!r} looks like a direct identifier ({reason}) and was not "
-                f"classified; say what it is: --identifying {name} (removed), "
-                f"--pseudonymise {name} (keyed pseudonym) or --insensitive {name} (kept)")
+                f"classified; say what it is: {advice(name)}")
     roles = {name: chosen[name] for name in table.column_names if name in chosen}
     return ColumnRoles(roles, tuple(left))
 

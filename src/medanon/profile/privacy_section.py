@@ -10,6 +10,9 @@
     quasi_identifiers = ["age", "PatientSex", "PatientSize", "PatientWeight"]
     sensitive = "clinical:diagnosis"   # a column of the clinical table, or a DICOM keyword
     represent = "midpoint"     # optional: AS/DS headers hold the class's midpoint
+    insensitive = ["smoker_years"]     # clinical columns kept as read
+    identifying = ["patient_name"]     # clinical columns removed
+    pseudonymise = ["mrn"]             # clinical columns replaced by a keyed pseudonym
 
     [privacy.hierarchies]      # optional, per quasi-identifier (ARX format)
     EthnicGroup = "hierarchies/ethnic_group.csv"
@@ -18,6 +21,8 @@
 
 A third choice beside removing (the Basic Profile) and retaining (Retain Patient
 Characteristics) patient characteristics, so choosing both for one attribute is an error.
+The role keys are ``medanon table``'s (:data:`medanon.privacy.roles.DECLARED_ROLES`) and
+name columns of the clinical table, with or without the ``clinical:`` prefix.
 Kept apart from :mod:`medanon.profile.recipe`, which only calls :func:`parse_privacy`
 and carries the result.
 """
@@ -32,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from medanon.errors import ConfigurationError
 from medanon.privacy.builders import FileSpec, HierarchySpec, spec_from_toml
+from medanon.privacy.roles import DECLARED_ROLES
 from medanon.profile.model import Option
 
 if TYPE_CHECKING:
@@ -41,8 +47,9 @@ CLINICAL_PREFIX = "clinical:"
 DERIVED_QIS = ("age", "first_study_year")
 L_MODELS = ("distinct", "entropy", "recursive")
 REPRESENTATIONS = ("omit", "midpoint")
+ROLE_KEYS = tuple(DECLARED_ROLES)
 PRIVACY_KEYS = ("k", "l", "l_model", "c", "t", "max_suppression", "quasi_identifiers",
-                "sensitive", "represent", "hierarchies")
+                "sensitive", "represent", "hierarchies", *ROLE_KEYS)
 #: Study-level keywords accepted besides the patient module (group 0010).
 STUDY_LEVEL_KEYWORDS = frozenset({"Manufacturer", "ManufacturerModelName", "BodyPartExamined",
                                   "InstitutionName", "Modality", "StudyDescription"})
@@ -66,6 +73,9 @@ class PrivacySection:
     sensitive: str | None = None
     represent: str = "omit"
     hierarchies: tuple[tuple[str, HierarchySpec], ...] = ()
+    insensitive: tuple[str, ...] = ()
+    identifying: tuple[str, ...] = ()
+    pseudonymise: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # A plain path is a hierarchy file (how sections were built before builders).
@@ -86,6 +96,11 @@ class PrivacySection:
         return tuple(n for n in names if n not in DERIVED_QIS and
                      not n.startswith(CLINICAL_PREFIX))
 
+    @property
+    def clinical_roles(self) -> dict[str, tuple[str, ...]]:
+        """The clinical columns each role key names (``insensitive`` ... ``pseudonymise``)."""
+        return {name: getattr(self, name) for name in ROLE_KEYS}
+
     def model_text(self) -> str:
         """The model and its parameters in a few words (for DeidentificationMethod)."""
         text = f"k-anonymity k={self.k}"
@@ -99,11 +114,16 @@ class PrivacySection:
 
     def canonical(self) -> dict[str, Any]:
         """Plain JSON-ready content (part of the recipe's fingerprint)."""
-        return {"k": self.k, "l": self.l, "l_model": self.l_model, "c": self.c, "t": self.t,
-                "max_suppression": self.max_suppression,
-                "quasi_identifiers": list(self.quasi_identifiers),
-                "sensitive": self.sensitive, "represent": self.represent,
-                "hierarchies": {name: spec.canonical() for name, spec in self.hierarchies}}
+        content: dict[str, Any] = {
+            "k": self.k, "l": self.l, "l_model": self.l_model, "c": self.c, "t": self.t,
+            "max_suppression": self.max_suppression,
+            "quasi_identifiers": list(self.quasi_identifiers),
+            "sensitive": self.sensitive, "represent": self.represent,
+            "hierarchies": {name: spec.canonical() for name, spec in self.hierarchies}}
+        # Only roles given: a section without them keeps the fingerprint it always had.
+        content.update({name: list(columns) for name, columns in self.clinical_roles.items()
+                        if columns})
+        return content
 
 
 @lru_cache(maxsize=1)
@@ -177,13 +197,16 @@ def parse_privacy(data: object, recipe_folder: Path | None, problem: Problem
         if sensitive in qis:
             raise problem(("privacy", "sensitive"), f"privacy.sensitive: {sensitive!r} is "
                                                     "also a quasi-identifier")
+    roles = _roles(data, qis, sensitive, problem)
     section = PrivacySection(
         k=k, quasi_identifiers=qis, sensitive=sensitive,
         max_suppression=_share(data, "max_suppression", problem),
         **_diversity(data, sensitive, problem),
         represent=_represent(data, problem),
         hierarchies=_hierarchies(data.get("hierarchies", {}), qis, sensitive, recipe_folder,
-                                 problem))
+                                 problem),
+        insensitive=roles["insensitive"], identifying=roles["identifying"],
+        pseudonymise=roles["pseudonymise"])
     return section
 
 
@@ -202,6 +225,33 @@ def _names(data: Mapping[str, Any], problem: Problem) -> tuple[str, ...]:
         if reason:
             raise problem(path, f"privacy.quasi_identifiers: {name!r} {reason}")
     return tuple(names)
+
+
+def _roles(data: Mapping[str, Any], qis: tuple[str, ...], sensitive: str | None,
+           problem: Problem) -> dict[str, tuple[str, ...]]:
+    """The clinical columns of each role key; one column, one role."""
+    modelled = {n[len(CLINICAL_PREFIX):] for n in (*qis, sensitive or "")
+                if n.startswith(CLINICAL_PREFIX)}
+    chosen: dict[str, str] = {}
+    out: dict[str, tuple[str, ...]] = {}
+    for key in ROLE_KEYS:
+        path = ("privacy", key)
+        names = data.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise problem(path, f"privacy.{key}: expected a list of clinical column names, "
+                                'e.g. ["smoker_years"]')
+        columns = tuple(n[len(CLINICAL_PREFIX):] if n.startswith(CLINICAL_PREFIX) else n
+                        for n in names)
+        for column in columns:
+            if column in modelled:
+                raise problem(path, f"privacy.{key}: {column!r} is already a quasi-identifier "
+                                    "or the sensitive attribute")
+            if column in chosen:
+                raise problem(path, f"privacy.{key}: {column!r} is also in {chosen[column]}; "
+                                    "give each column one role")
+            chosen[column] = key
+        out[key] = columns
+    return out
 
 
 def _share(data: Mapping[str, Any], name: str, problem: Problem) -> float:
