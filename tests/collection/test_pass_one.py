@@ -48,14 +48,10 @@ def test_pass_one_counts_what_the_scan_counts_and_bad_files_are_not_fatal(
     assert not (tmp_path / "out" / ".medanon" / STATE_NAME).exists()  # gone with the plan
 
 
-def test_a_pass_one_stopped_half_way_resumes_from_its_state(
-        cohort: Path, run_key: SecretKey, tmp_path: Path,
-        write_recipe: Callable[[str], Recipe], make_tree: Callable[[Path], dict[str, bytes]],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def _stop_after_two_batches(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Iterator[Any]]:
+    """Make the scan stop (as if interrupted) after two batches of 16; return the real one."""
     import medanon.scan.api as scan_api
 
-    recipe = write_recipe(RECIPE)
-    run_private(cohort, tmp_path / "whole", recipe, run_key, options=ONE)
     real = scan_api.scan_batches
 
     def stopped(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -64,12 +60,14 @@ def test_a_pass_one_stopped_half_way_resumes_from_its_state(
         yield next(batches)
         raise KeyboardInterrupt
     monkeypatch.setattr(scan_api, "scan_batches", stopped)
-    resumed = tmp_path / "resumed"
-    with pytest.raises(KeyboardInterrupt):
-        run_private(cohort, resumed, recipe, run_key, options=ONE)
-    assert (resumed / ".medanon" / STATE_NAME).is_file()
-    assert not (resumed / ".medanon" / PLAN_NAME).exists()
-    monkeypatch.undo()
+    return real
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, real: Callable[..., Iterator[Any]]
+              ) -> list[int]:
+    """Count the files the scan reads from now on."""
+    import medanon.scan.api as scan_api
+
     seen: list[int] = []
 
     def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -77,6 +75,35 @@ def test_a_pass_one_stopped_half_way_resumes_from_its_state(
             seen.append(len(paths))
             yield paths, batch
     monkeypatch.setattr(scan_api, "scan_batches", counting)
+    return seen
+
+
+def test_a_pass_one_state_from_other_settings_is_counted_again(
+        cohort: Path, run_key: SecretKey, tmp_path: Path,
+        write_recipe: Callable[[str], Recipe], monkeypatch: pytest.MonkeyPatch) -> None:
+    recipe = write_recipe(RECIPE)
+    real = _stop_after_two_batches(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_private(cohort, tmp_path / "out", recipe, run_key, options=ONE)
+    seen = _counting(monkeypatch, real)
+    other_key = SecretKey(b"another-key".ljust(32, b"."))
+    result = run_private(cohort, tmp_path / "out", recipe, other_key, options=ONE)
+    assert sum(seen) == result.plan.counts["files"] > 32
+
+
+def test_a_pass_one_stopped_half_way_resumes_from_its_state(
+        cohort: Path, run_key: SecretKey, tmp_path: Path,
+        write_recipe: Callable[[str], Recipe], make_tree: Callable[[Path], dict[str, bytes]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    recipe = write_recipe(RECIPE)
+    run_private(cohort, tmp_path / "whole", recipe, run_key, options=ONE)
+    real = _stop_after_two_batches(monkeypatch)
+    resumed = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        run_private(cohort, resumed, recipe, run_key, options=ONE)
+    assert (resumed / ".medanon" / STATE_NAME).is_file()
+    assert not (resumed / ".medanon" / PLAN_NAME).exists()
+    seen = _counting(monkeypatch, real)
     result = run_private(cohort, resumed, recipe, run_key, options=ONE)
     assert sum(seen) == result.plan.counts["files"] - 32  # the first 32 files were counted
     assert make_tree(resumed) == make_tree(tmp_path / "whole")

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medanon.collection.clinical import ClinicalTable, load_clinical
 from medanon.collection.patients import CANDIDATE_KEYWORDS, unparseable_counts
@@ -33,6 +33,9 @@ from medanon.profile.privacy_section import PrivacySection
 from medanon.profile.recipe import Recipe
 from medanon.runner.run import ProgressCallback, RunOptions, RunResult, check_folders, run_folder
 from medanon.runner.walk import STATE_DIR_NAME
+
+if TYPE_CHECKING:
+    from medanon.scan.result import ScanResult
 
 PLAN_NAME = "privacy-plan.json"
 
@@ -95,18 +98,26 @@ def make_plan(src: Path, section: PrivacySection, key: SecretKey,
     """Pass 1 and the plan: headers → patient table (+ clinical) → classes.
 
     Pass 1 is :func:`medanon.scan.scan_folder` without its attribute census, its state in
-    ``state_dir``: a pass 1 stopped half way resumes from the files it had counted.
+    ``state_dir``: a pass 1 stopped half way resumes from the files it had counted, or
+    starts over when that state cannot be resumed (other settings, a file changed since).
     """
     from medanon.scan import FileStatus, scan_folder
+    from medanon.scan.state import ScanStateError
 
     keywords = tuple(dict.fromkeys((*CANDIDATE_KEYWORDS, *section.header_keywords)))
-    scan = scan_folder(src, key, workers=options.workers, state=state_dir,
-                       restart=options.restart, keywords=keywords,
-                       accept_no_meta=options.accept_no_meta, census=False)
-    patients = scan.patient_rows()
+
+    def scan(restart: bool) -> ScanResult:
+        return scan_folder(src, key, workers=options.workers, state=state_dir,
+                           restart=restart, keywords=keywords,
+                           accept_no_meta=options.accept_no_meta, census=False)
+    try:
+        result = scan(options.restart)
+    except ScanStateError:  # no plan, no file written yet: counting again loses nothing
+        result = scan(True)
+    patients = result.patient_rows()
     counts: dict[str, Any] = {
-        "files": scan.files,
-        "unreadable_files": scan.files - scan.tally.inventory.files[FileStatus.DICOM.value],
+        "files": result.files,
+        "unreadable_files": result.files - result.tally.inventory.files[FileStatus.DICOM.value],
         "patients": len(patients), "studies": sum(p.studies for p in patients),
         "patients_with_unparseable_values": unparseable_counts(patients)}
     if clinical is not None:

@@ -34,7 +34,11 @@ CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1),
 """
 
 
-class ChangedInputError(ConfigurationError):
+class ScanStateError(ConfigurationError):
+    """The state cannot be resumed: other settings, a damaged file, or a changed input."""
+
+
+class ChangedInputError(ScanStateError):
     """A file counted by an earlier session of this scan has changed since."""
 
 
@@ -59,7 +63,7 @@ class ScanState:
             row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
             if row is not None and row[0] != value:
                 label = name.replace("_fingerprint", "").replace("_", " ")
-                raise ConfigurationError(
+                raise ScanStateError(
                     f"the {label} differs from the one this scan state was started with; "
                     "rerun with the same settings to resume, or pass --restart to start over")
         self._db.executemany("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)",
@@ -72,7 +76,7 @@ class ScanState:
             return None
         tally = pickle.loads(row[0])  # written by this class only, in the user's folder
         if not isinstance(tally, CollectionTally):
-            raise ConfigurationError("the scan state is damaged; pass --restart to start over")
+            raise ScanStateError("the scan state is damaged; pass --restart to start over")
         return tally
 
     def is_done(self, stamp: InputStamp) -> bool:
