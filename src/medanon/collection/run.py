@@ -126,12 +126,6 @@ def make_plan(src: Path, section: PrivacySection, key: SecretKey,
             raise ConfigurationError(
                 f"the clinical key matches no patient of the collection ({clinical.rows} "
                 "rows): check --clinical-key (it must hold the original PatientID)")
-    else:
-        named = (*section.clinical_columns, *itertools.chain(*section.clinical_roles.values()))
-        if named:
-            raise ConfigurationError("the privacy section names clinical columns "
-                                     f"({', '.join(named)}); pass the table with "
-                                     "--clinical FILE --clinical-key COLUMN")
     return plan_collection(patients, section, clinical.by_patient if clinical else None,
                            counts)
 
@@ -169,6 +163,11 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     plan_path = state_dir / PLAN_NAME
     table = load_clinical(clinical.path, clinical.key_column, key, section) \
         if clinical is not None else None
+    named = (*section.clinical_columns, *itertools.chain(*section.clinical_roles.values()))
+    if table is None and named:  # before pass 1: its time would be wasted
+        raise ConfigurationError("the privacy section names clinical columns "
+                                 f"({', '.join(named)}); pass the table with "
+                                 "--clinical FILE --clinical-key COLUMN")
     if options.restart:
         plan_path.unlink(missing_ok=True)
     inputs = _inputs(recipe, key, table)
