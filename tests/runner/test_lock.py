@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from medanon.collection.run import run_private
+from medanon.custody.keys import SecretKey
+from medanon.profile.recipe import parse_recipe
 from medanon.runner.lock import StateFolderInUseError, StateLock, is_locked
+from medanon.sample import SampleCollection
+from medanon.scan.api import scan_folder
 
 MEDANON = [sys.executable, "-m", "medanon"]
 
@@ -29,15 +34,57 @@ def _everything(root: Path) -> dict[str, bytes]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_the_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+def _held_elsewhere(state: Path) -> subprocess.Popen[str]:
+    """Another process holding ``state``'s lock until its stdin closes."""
+    code = ("import sys; from pathlib import Path; from medanon.runner.lock import StateLock; "
+            f"lock = StateLock.acquire(Path({str(state)!r}), 'x'); print('held', flush=True); "
+            "sys.stdin.read()")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_the_lock_is_exclusive_between_processes_and_released(tmp_path: Path) -> None:
     state = tmp_path / "state"
     assert not is_locked(state)
-    with StateLock.acquire(state, "OUT"):
+    holder = _held_elsewhere(state)
+    try:
         assert is_locked(state)
         with pytest.raises(StateFolderInUseError, match="another medanon run is using OUT"):
             StateLock.acquire(state, "OUT")
+    finally:
+        holder.communicate("")
     assert not is_locked(state)
     StateLock.acquire(state, "OUT").release()
+
+
+def test_the_lock_is_reentrant_in_one_process_until_the_outermost_release(
+        tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    outer = StateLock.acquire(state, "OUT")
+    inner = StateLock.acquire(state, "OUT")  # a privacy run's folder run, inside it
+    inner.release()
+    inner.release()  # twice is harmless
+    assert is_locked(state)
+    outer.release()
+    assert not is_locked(state)
+
+
+def test_a_scan_or_privacy_run_into_a_state_folder_in_use_is_refused(
+        sample_collection: SampleCollection, tmp_path: Path) -> None:
+    key = SecretKey(bytes(range(32)))
+    dst = tmp_path / "out"
+    holder = _held_elsewhere(dst / ".medanon")
+    try:
+        with pytest.raises(StateFolderInUseError):
+            scan_folder(sample_collection.root, key, state=dst / ".medanon")
+        recipe = parse_recipe('[privacy]\nk = 2\nquasi_identifiers = ["PatientSex"]\n')
+        with pytest.raises(StateFolderInUseError):
+            run_private(sample_collection.root, dst, recipe, key)
+        assert sorted(p.name for p in (dst / ".medanon").iterdir()) == ["lock"]
+    finally:
+        holder.communicate("")
 
 
 @pytest.mark.parametrize("extra", [(), ("--restart",)])

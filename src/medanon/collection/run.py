@@ -31,7 +31,15 @@ from medanon.errors import ConfigurationError
 from medanon.events import HandlerBinding
 from medanon.profile.privacy_section import PrivacySection
 from medanon.profile.recipe import Recipe
-from medanon.runner.run import ProgressCallback, RunOptions, RunResult, check_folders, run_folder
+from medanon.runner.lock import StateLock
+from medanon.runner.run import (
+    OutputWriteError,
+    ProgressCallback,
+    RunOptions,
+    RunResult,
+    check_folders,
+    run_folder,
+)
 from medanon.runner.walk import STATE_DIR_NAME
 
 if TYPE_CHECKING:
@@ -158,9 +166,9 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     if section is None:
         raise ConfigurationError("the recipe has no [privacy] section")
     options = options or RunOptions()
+    label = str(dst)
     src, dst = check_folders(src, dst)
     state_dir = options.state_dir or dst / STATE_DIR_NAME
-    plan_path = state_dir / PLAN_NAME
     table = load_clinical(clinical.path, clinical.key_column, key, section) \
         if clinical is not None else None
     named = (*section.clinical_columns, *itertools.chain(*section.clinical_roles.values()))
@@ -168,6 +176,26 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         raise ConfigurationError("the privacy section names clinical columns "
                                  f"({', '.join(named)}); pass the table with "
                                  "--clinical FILE --clinical-key COLUMN")
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+        lock = StateLock.acquire(state_dir, label)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
+    # Held through both passes and the release: pass 1's state, the plan and the release
+    # folder are this run's alone (the folder run inside takes the same lock again).
+    with lock:
+        return _run_private_locked(src, dst, state_dir, recipe, section, key, table,
+                                   options, on_progress, on_planned, handlers)
+
+
+def _run_private_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe,
+                        section: PrivacySection, key: SecretKey,
+                        table: ClinicalTable | None, options: RunOptions,
+                        on_progress: ProgressCallback | None,
+                        on_planned: Callable[[PrivacyPlan], None] | None,
+                        handlers: Iterable[HandlerBinding]) -> PrivateRunResult:
+    """Both passes and the release, once the state folder is locked."""
+    plan_path = state_dir / PLAN_NAME
     if options.restart:
         plan_path.unlink(missing_ok=True)
     inputs = _inputs(recipe, key, table)

@@ -26,10 +26,18 @@ class StateFolderInUseError(ConfigurationError):
 
 
 class StateLock:
-    """The exclusive lock on one state folder, held from :meth:`acquire` to :meth:`release`."""
+    """The exclusive lock on one state folder, held from :meth:`acquire` to :meth:`release`.
 
-    def __init__(self, descriptor: int) -> None:
-        self._descriptor: int | None = descriptor
+    Re-entrant within one process: a privacy run holds its state folder through both
+    passes and the release, and the folder run inside it takes the same lock again; the
+    descriptor is closed (and the kernel lock released) when the outermost holder
+    releases. Another process is refused at once.
+    """
+
+    _held: dict[str, list[int]] = {}  # real path of the lock file -> [descriptor, holders]
+
+    def __init__(self, lock_path: str) -> None:
+        self._lock_path: str | None = lock_path
 
     @classmethod
     def acquire(cls, state_dir: Path, label: str) -> StateLock:
@@ -40,7 +48,12 @@ class StateLock:
         is refused changes nothing. OSError propagates when the folder cannot be written.
         """
         state_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock_path = os.path.realpath(state_dir / LOCK_NAME)
+        held = cls._held.get(lock_path)
+        if held is not None:
+            held[1] += 1
+            return cls(lock_path)
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -51,13 +64,20 @@ class StateLock:
         except BaseException:
             os.close(descriptor)
             raise
-        return cls(descriptor)
+        cls._held[lock_path] = [descriptor, 1]
+        return cls(lock_path)
 
     def release(self) -> None:
-        """Release the lock (closing the file releases it; calling twice is harmless)."""
-        if self._descriptor is not None:
-            os.close(self._descriptor)
-            self._descriptor = None
+        """Release this hold (the last one closes the file; calling twice is harmless)."""
+        if self._lock_path is None:
+            return
+        held = self._held.get(self._lock_path)
+        if held is not None:
+            held[1] -= 1
+            if held[1] == 0:
+                del self._held[self._lock_path]
+                os.close(held[0])
+        self._lock_path = None
 
     def __enter__(self) -> StateLock:
         return self

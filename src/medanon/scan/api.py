@@ -15,6 +15,7 @@ from pathlib import Path
 from medanon.collection.patients import CANDIDATE_KEYWORDS
 from medanon.custody.keys import SecretKey
 from medanon.errors import ConfigurationError
+from medanon.runner.lock import StateLock
 from medanon.runner.manifest import InputStamp
 from medanon.runner.walk import walk_files
 from medanon.scan.pool import BATCH_FILES, scan_batches
@@ -78,8 +79,16 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
     root = Path(os.path.realpath(src))
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     settings = ScanSettings(root, key, collect_values, tuple(keywords), accept_no_meta, census)
-    store = None if state is None else ScanState(state, pinned_settings(settings),
-                                                 restart=restart)
+    # A state folder is one process's at a time: a run or another scan using it is
+    # refused, as a second run into the same output is.
+    lock = None if state is None else _lock(state)
+    try:
+        store = None if state is None else ScanState(state, pinned_settings(settings),
+                                                     restart=restart)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     try:
         tally = (store.load() if store is not None else None) or CollectionTally()
         resumed = tally.files_done
@@ -109,6 +118,16 @@ def scan_folder(src: Path, key: SecretKey, *, workers: int = 0, collect_values: 
     finally:
         if store is not None:
             store.close()
+        if lock is not None:
+            lock.release()
+
+
+def _lock(state: Path) -> StateLock:
+    try:
+        return StateLock.acquire(state, str(state))
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the scan's state folder ({exc.strerror or exc})") from None
 
 
 def pinned_settings(settings: ScanSettings) -> dict[str, str]:
