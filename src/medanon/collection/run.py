@@ -31,13 +31,12 @@ from medanon.errors import ConfigurationError
 from medanon.events import HandlerBinding
 from medanon.profile.privacy_section import PrivacySection
 from medanon.profile.recipe import Recipe
-from medanon.runner.lock import StateLock
 from medanon.runner.run import (
-    OutputWriteError,
     ProgressCallback,
     RunOptions,
     RunResult,
     check_folders,
+    lock_output,
     run_folder,
 )
 from medanon.runner.walk import STATE_DIR_NAME
@@ -176,14 +175,9 @@ def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
         raise ConfigurationError("the privacy section names clinical columns "
                                  f"({', '.join(named)}); pass the table with "
                                  "--clinical FILE --clinical-key COLUMN")
-    try:
-        dst.mkdir(parents=True, exist_ok=True)
-        lock = StateLock.acquire(state_dir, label)
-    except OSError as exc:
-        raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
     # Held through both passes and the release: pass 1's state, the plan and the release
     # folder are this run's alone (the folder run inside takes the same lock again).
-    with lock:
+    with lock_output(dst, state_dir, label):
         return _run_private_locked(src, dst, state_dir, recipe, section, key, table,
                                    options, on_progress, on_planned, handlers)
 

@@ -188,14 +188,21 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     src, dst = check_folders(src, dst)
     state_dir = options.state_dir or dst / STATE_DIR_NAME
     ruleset = build_ruleset(recipe)
-    try:
-        dst.mkdir(parents=True, exist_ok=True)
-        lock = StateLock.acquire(state_dir, label)
-    except OSError as exc:
-        raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
-    with lock:
+    with lock_output(dst, state_dir, label):
         return _run_locked(src, dst, state_dir, recipe, ruleset, key, plan, options, hub,
                            withhold)
+
+
+def lock_output(dst: Path, state_dir: Path, label: str) -> StateLock:
+    """Make ``dst`` and take its state folder's lock (refused while another process has it).
+
+    ``label`` is the output folder as the user gave it, for the refusal's message.
+    """
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+        return StateLock.acquire(state_dir, label)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write to the output folder: {exc.strerror}") from None
 
 
 def _progress_handler(event: Event, on_progress: ProgressCallback) -> None:
