@@ -149,3 +149,19 @@ def test_status_calls_a_killed_run_interrupted(
     assert after.returncode == 0
     assert after.stdout.startswith("run:      interrupted (rerun the same command to resume)")
     assert not is_locked(dst / ".medanon")  # the kernel released it: nothing stale is left
+
+
+def test_verify_refuses_an_output_a_run_is_still_writing(
+        sample_collection: SampleCollection, tmp_path: Path) -> None:
+    from medanon.errors import ConfigurationError
+    from medanon.verify import verify_folder
+
+    dst = tmp_path / "out"
+    (dst / ".medanon").mkdir(parents=True)
+    holder = _held_elsewhere(dst / ".medanon")
+    try:
+        with pytest.raises(ConfigurationError, match="still writing OUT"):
+            verify_folder(dst)
+    finally:
+        holder.communicate("")
+    verify_folder(dst)  # at rest: verified

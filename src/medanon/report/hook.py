@@ -52,12 +52,19 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0) -> str:
         return f"no HTML report: {MISSING_EXTRA} (or pass --no-report)"
     from medanon.report.data import build_report_data
     from medanon.report.render import write_html
+    from medanon.runner.lock import StateFolderInUseError, StateLock
     from medanon.verify import VerifyOptions, verify_folder
 
-    verified = verify_folder(dst, VerifyOptions(workers=workers, dciodvfy="off",
-                                                sample=RUN_REPORT_SAMPLE))
-    write_html(target, build_report_data(dst, run, verified, title="medanon run report",
-                                         state_dir=state_dir, before_note=RUN_BEFORE_NOTE))
+    try:
+        lock = StateLock.acquire(state_dir, str(dst))
+    except StateFolderInUseError:
+        return "no HTML report: another medanon run took the output folder since this one"
+    with lock:  # the report and the check it shows are of this run's output, at rest
+        verified = verify_folder(dst, VerifyOptions(workers=workers, dciodvfy="off",
+                                                    sample=RUN_REPORT_SAMPLE))
+        write_html(target, build_report_data(dst, run, verified, title="medanon run report",
+                                             state_dir=state_dir,
+                                             before_note=RUN_BEFORE_NOTE))
     return f"HTML report: {target}"
 
 

@@ -27,6 +27,7 @@ from medanon.verify.pool import run_parallel
 from medanon.verify.release import check_release
 from medanon.verify.scan import ScanContext, ScanResult, scan_output
 from medanon.verify.sources import SourceRecord, read_source
+from medanon.verify.state import output_at_rest
 from medanon.verify.walk import files_under
 
 DCIODVFY_MODES = ("all", "sample", "off")
@@ -104,6 +105,16 @@ def build_index(sources: Iterable[SourceRecord]
 def verify_folder(out: Path, options: VerifyOptions | None = None,
                   on_progress: ProgressCallback | None = None) -> VerifyResult:
     """Verify every file under ``out``; see the module docstring for what is checked.
+
+    Refused while a medanon run is still writing ``out`` (:mod:`medanon.verify.state`).
+    """
+    with output_at_rest(out):
+        return _verify_folder(out, options, on_progress)
+
+
+def _verify_folder(out: Path, options: VerifyOptions | None = None,
+                   on_progress: ProgressCallback | None = None) -> VerifyResult:
+    """Verify every file under ``out``, once it is known to be at rest.
 
     Raises
     ------
