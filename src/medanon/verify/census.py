@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from medanon.verify.structure import Place
+from medanon.verify.elements import Place
 
 #: Values kept per attribute for display; distinct values counted exactly up to this many.
 VALUES_SHOWN = 25
@@ -33,22 +33,19 @@ _FREE_TEXT = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 _PSEUDONYM = re.compile(r"^[A-Z2-7]{8,}\^*$")
 
 
-def census_entries(places: list[Place]) -> list[tuple[str, str, str, str]]:
-    """One file's (attribute path, keyword, VR, value) entries, item numbers dropped."""
-    out = []
-    for place in places:
-        element = place.element
-        if element.VR in _SKIP_VRS or element.tag.is_private and element.VR == "UN":
-            continue
-        value = element.value
-        text = "\\".join(str(v) for v in value) if isinstance(value, list) or (
-            hasattr(value, "__iter__") and not isinstance(value, str | bytes)
-            and not hasattr(value, "components")) else str(value if value is not None else "")
-        if len(text) > 200:
-            text = text[:200] + "…"
-        out.append((_ITEM.sub("[]", place.path), element.keyword or "private", element.VR,
-                    text))
-    return out
+def census_entry(place: Place) -> tuple[str, str, str, str] | None:
+    """One element's (attribute path, keyword, VR, value) entry, item numbers dropped.
+
+    None for what the census does not list: sequences, numbers and binary values.
+    """
+    vr = place.vr
+    if vr in _SKIP_VRS or place.tag.is_private and vr == "UN":
+        return None
+    text = "\\".join(place.texts)
+    if len(text) > 200:
+        text = text[:200] + "…"
+    path = _ITEM.sub("[]", place.path) if "[" in place.path else place.path
+    return path, place.keyword or "private", vr, text
 
 
 def flags(vr: str, value: str) -> list[str]:

@@ -4,6 +4,9 @@ The file is read once; pydicom parses it from memory (decoding text with the fil
 own Specific Character Set), and the same bytes are searched raw, so a value hidden in
 the preamble, the file meta, a binary private blob or a JPEG comment inside the pixel
 data is found too. Raw hits inside an element already reported are not repeated.
+
+The elements are walked once (:mod:`medanon.verify.elements`); each place feeds the
+structure checks, the value search and the census in the same pass.
 """
 
 from __future__ import annotations
@@ -14,21 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.multival import MultiValue
 
-from medanon.verify.census import census_entries
+from medanon.verify.census import census_entry
+from medanon.verify.elements import Memo, Place, walk
 from medanon.verify.findings import Finding
 from medanon.verify.needles import ANY_PATIENT, NeedleIndex, group_by_category
 from medanon.verify.sources import pixel_hash
-from medanon.verify.structure import Place, check_dataset, check_place, walk
+from medanon.verify.structure import check_dataset, check_place
 
-_TEXT_VRS = frozenset({"PN", "LO", "SH", "ST", "LT", "UT", "UC", "AE", "CS", "DA", "DT",
-                       "TM", "AS", "IS", "DS", "UR", "UI"})
-_BLOB_VRS = frozenset({"OB", "UN", "OW"})
 _FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
-_PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
+_PIXEL_DATA = 0x7FE00010
+_PIXEL_TAG_BYTES = b"\xe0\x7f\x10\x00"
+SEARCHES_KEPT = 20_000
 #: A needle matched inside pixel data must be this long: shorter ones occur by chance.
 MIN_PIXEL_MATCH = 6
 _DATE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:19|20)\d\d[-/.]?(?:0[1-9]|1[0-2])[-/.]?"
@@ -59,6 +62,25 @@ class ScanContext:
     patient_by_uid: dict[str, int] = field(default_factory=dict)  # output SOP UID -> patient
     patient_by_pixels: dict[str, int] = field(default_factory=dict)  # pixel hash -> patient
     hash_pixels: bool = True  # False when inputs are paired by keyed UID
+    # Per worker, for one verification: the converted values and search results of the
+    # raw values seen so far (the slices of a series repeat most of theirs).
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
+    searches: dict[tuple[str, ...], tuple[frozenset[int], tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def search(self, index: NeedleIndex, texts: tuple[str, ...]
+               ) -> tuple[frozenset[int], tuple[str, ...]]:
+        """The needles and original UIDs in ``texts`` (remembered: the index is fixed)."""
+        found = self.searches.get(texts)
+        if found is None:
+            numbers: set[int] = set()
+            for text in texts:
+                numbers |= index.match_text(text)
+            found = frozenset(numbers), tuple(u for t in texts for u in index.match_uids(t))
+            if len(self.searches) >= SEARCHES_KEPT:
+                self.searches.clear()
+            self.searches[texts] = found
+        return found
 
 
 def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
@@ -77,7 +99,8 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
     result.bytes_read = len(data)
     try:
         ds = pydicom.dcmread(io.BytesIO(data))
-        places = list(walk(ds))
+        pixels = ds.get_item(_PIXEL_DATA)  # still raw: where its value lies in ``data``
+        places = list(walk(ds, ctx.memo))
         result.sop_uid = str(ds.get("SOPInstanceUID", "") or "")
         result.container_uids = tuple(str(ds.get(k, "") or "") for k in
                                       ("StudyInstanceUID", "SeriesInstanceUID"))
@@ -86,22 +109,26 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
         result.findings.append(Finding(relative, "file", "structure",
                                        "not a DICOM file pydicom can read"))
         if ctx.index is not None:
-            _scan_raw(result, data, None, ctx, ctx.index, set())
+            _scan_raw(result, data, None, ctx.index, set())
         return result
     result.parsed = True
     result.pixel_hash = pixel_hash(ds) if ctx.hash_pixels else ""
     patient = ctx.patient_by_uid.get(result.sop_uid,
                                      ctx.patient_by_pixels.get(result.pixel_hash, ANY_PATIENT))
     found_here: set[int] = set()
+    against = ctx.index is not None
     for place in places:
-        result.findings += check_place(relative, place, against=ctx.index is not None)
+        result.findings += check_place(relative, place, against=against)
         _scan_element(result, place, ctx, patient, found_here)
+        entry = census_entry(place)
+        if entry is not None:
+            result.census.append(entry)
     result.findings += check_dataset(relative, ds)
-    for place in walk(ds.file_meta):
+    for place in walk(ds.file_meta, ctx.memo):
         _scan_element(result, place, ctx, patient, found_here, prefix="file-meta:")
     if ctx.index is not None:
-        _scan_raw(result, data, ds, ctx, ctx.index, found_here, patient)
-    result.census = census_entries(places)
+        layout = _layout(data, ds, pixels if isinstance(pixels, RawDataElement) else None)
+        _scan_raw(result, data, layout, ctx.index, found_here, patient)
     return result
 
 
@@ -115,51 +142,32 @@ def _scan_path(result: ScanResult, ctx: ScanContext) -> None:
                                        "original UID in the output path"))
 
 
-def _element_texts(place: Place) -> list[str]:
-    element = place.element
-    if int(element.tag) in _PIXEL_TAGS or element.VR == "SQ" or element.value is None:
-        return []
-    if element.VR in _TEXT_VRS:
-        value = element.value
-        items = list(value) if isinstance(value, MultiValue | list | tuple) else [value]
-        return [str(v) for v in items]
-    if element.VR in _BLOB_VRS and isinstance(element.value, bytes | bytearray):
-        if (element.tag.group & 0xFF00) == 0x6000 and element.tag.element == 0x3000:
-            return []  # overlay bits: reported as an overlay, searched raw
-        raw = bytes(element.value)
-        return [raw.decode("latin-1"), raw.decode("utf-8", errors="ignore")]
-    return []
-
-
 def _scan_element(result: ScanResult, place: Place, ctx: ScanContext, patient: int,
                   found_here: set[int], prefix: str = "") -> None:
-    texts = _element_texts(place)
+    texts = place.texts
     if not texts:
         return
     location = prefix + place.path
-    if place.element.VR == "SQ":
-        return
-    if place.element.VR == "UI" or place.element.VR in _FREE_TEXT_VRS:
+    vr = place.vr
+    if vr == "UI" or vr in _FREE_TEXT_VRS:
         result.references += _references(place, texts)
     if ctx.index is None:
-        if place.element.VR in _FREE_TEXT_VRS and any(_DATE_IN_TEXT.search(t) for t in texts):
+        if vr in _FREE_TEXT_VRS and any(_DATE_IN_TEXT.search(t) for t in texts):
             result.findings.append(Finding(result.relative, location, "date",
                                            "date written in free text",
                                            tuple(m for t in texts
                                                  for m in _DATE_IN_TEXT.findall(t))))
         return
-    numbers: set[int] = set()
-    for text in texts:
-        numbers |= ctx.index.match_text(text)
-    found_here |= _add_hits(result, location, numbers, ctx.index, patient)
-    uids = [u for t in texts for u in ctx.index.match_uids(t)]
+    numbers, uids = ctx.search(ctx.index, texts)
+    if numbers:
+        found_here |= _add_hits(result, location, set(numbers), ctx.index, patient)
     if uids:
         result.findings.append(Finding(result.relative, location, "uid",
-                                       "original UID not remapped", tuple(uids)))
+                                       "original UID not remapped", uids))
 
 
-def _references(place: Place, texts: list[str]) -> list[tuple[str, str]]:
-    if place.element.keyword != "ReferencedSOPInstanceUID":
+def _references(place: Place, texts: tuple[str, ...]) -> list[tuple[str, str]]:
+    if place.keyword != "ReferencedSOPInstanceUID":
         return []
     return [(place.path, t.strip("\x00 ")) for t in texts if t.strip("\x00 ")]
 
@@ -177,14 +185,40 @@ def _add_hits(result: ScanResult, location: str, numbers: set[int], index: Needl
     return kept
 
 
-def _regions(data: bytes, ds: Dataset | None) -> tuple[int, int, int]:
-    """End of the file meta, and start and end of the pixel data, as byte offsets."""
+@dataclass(frozen=True)
+class _Layout:
+    """Where the parts of one file lie, as byte offsets."""
+
+    parsed: bool
+    meta_end: int  # end of the file meta (132 without one)
+    pixel_start: int  # the pixel data element's first byte (the file's end without one)
+    native: tuple[int, int] | None  # native pixel values, which hold no text
+
+
+def _layout(data: bytes, ds: Dataset | None, pixels: RawDataElement | None) -> _Layout:
+    """The layout of ``data``; with the parsed pixel data element, from its own offsets.
+
+    pydicom records where the pixel values start (``value_tell``) and how long they are,
+    so the half megabyte of a CT slice is neither searched backwards for the pixel data
+    tag nor for JPEG markers. Without it (or where its offsets do not check out), the
+    last pixel data tag in the bytes marks the start.
+    """
     meta_end = 132
     if ds is not None and data[128:132] == b"DICM":
         length = ds.file_meta.get("FileMetaInformationGroupLength")
         meta_end = 144 + int(length) if length is not None else 132
-    start = data.rfind(b"\xe0\x7f\x10\x00")
-    return meta_end, (start if start >= 0 else len(data)), len(data)
+    start, native = -1, None
+    if pixels is not None:
+        start = pixels.value_tell - (8 if pixels.is_implicit_VR else 12)
+        if start < 0 or data[start:start + 4] != _PIXEL_TAG_BYTES:
+            start = -1
+        elif pixels.length != 0xFFFFFFFF and \
+                pixels.value_tell + pixels.length <= len(data):
+            native = pixels.value_tell, pixels.value_tell + pixels.length
+    if start < 0:
+        start = data.rfind(_PIXEL_TAG_BYTES)
+        native = _native_pixels(data, start) if ds is not None and start >= 0 else None
+    return _Layout(ds is not None, meta_end, start if start >= 0 else len(data), native)
 
 
 def _jpeg_headers(data: bytes, start: int) -> list[tuple[int, int]]:
@@ -221,15 +255,18 @@ def _native_pixels(data: bytes, start: int) -> tuple[int, int] | None:
     return value_start, value_start + length
 
 
-def _scan_raw(result: ScanResult, data: bytes, ds: Dataset | None, ctx: ScanContext,
-              index: NeedleIndex, found_here: set[int], patient: int = ANY_PATIENT) -> None:
-    """The raw bytes: preamble, file meta, pixel data, and anything the parse left out."""
-    meta_end, pixel_start, pixel_end = _regions(data, ds)
+def _scan_raw(result: ScanResult, data: bytes, layout: _Layout | None, index: NeedleIndex,
+              found_here: set[int], patient: int = ANY_PATIENT) -> None:
+    """The raw bytes: preamble, file meta, pixel data, and anything the parse left out.
+
+    ``layout`` None: the file did not parse.
+    """
+    layout = layout or _layout(data, None, None)
+    meta_end, pixel_start, pixel_end = layout.meta_end, layout.pixel_start, len(data)
     has_preamble = data[128:132] == b"DICM"
     by_region: dict[str, set[int]] = {}
-    headers = _jpeg_headers(data, pixel_start)
-    native = _native_pixels(data, pixel_start) if ds is not None and pixel_start < len(data) \
-        else None
+    native = layout.native
+    headers = _jpeg_headers(data, pixel_start if native is None else native[1])
     segments = [(0, data)] if native is None else \
         [(0, data[:native[0]]), (native[1], data[native[1]:])]
     hits = [(base + o, n, length) for base, segment in segments
@@ -254,7 +291,7 @@ def _scan_raw(result: ScanResult, data: bytes, ds: Dataset | None, ctx: ScanCont
             region = "bytes"
         by_region.setdefault(region, set()).add(number)
     for offset, _uid in uid_hits:
-        if ds is None:
+        if not layout.parsed:
             region = "bytes"
         elif has_preamble and offset < 128:
             region = "preamble"

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 
-from medanon.verify.findings import Finding, tag_text
+from medanon.verify.elements import Place
+from medanon.verify.findings import Finding
 
 #: Modalities and SOP classes where burned-in text is common (PS3.15 E.1.1 note).
 LIKELY_BURNED_IN_MODALITIES = frozenset({"US", "OT", "SC", "XC", "ES", "GM", "SM", "DOC",
@@ -41,30 +39,9 @@ def safe_private() -> frozenset[tuple[str, int, int]]:
                      for r in rows)
 
 
-@dataclass(frozen=True)
-class Place:
-    """An element and the tag path that leads to it."""
-
-    path: str
-    element: DataElement
-    creators: dict[int, str]
-
-
-def walk(ds: Dataset, prefix: str = "") -> Iterator[Place]:
-    """Every element at every depth, with its tag path (``(0040,0275)[0].(0008,0050)``)."""
-    creators = {int(e.tag): str(e.value).strip().upper() for e in ds
-                if e.tag.is_private and 0x10 <= e.tag.element <= 0xFF}
-    for element in ds:
-        path = prefix + tag_text(int(element.tag))
-        yield Place(path, element, creators)
-        if element.VR == "SQ" and element.value is not None:
-            for number, item in enumerate(element.value):
-                yield from walk(item, f"{path}[{number}].")
-
-
 def private_is_safe(place: Place) -> bool:
     """True for a private creator, or an element on the safe list under its creator."""
-    tag = place.element.tag
+    tag = place.tag
     if 0x10 <= tag.element <= 0xFF:
         return True  # a creator element: judged with its block
     creator = place.creators.get((tag.group << 16) | (tag.element >> 8))
@@ -73,8 +50,7 @@ def private_is_safe(place: Place) -> bool:
 
 def check_place(file: str, place: Place, *, against: bool) -> list[Finding]:
     """Findings about one element, whatever its value."""
-    element = place.element
-    tag = element.tag
+    tag = place.tag
     out: list[Finding] = []
     if tag.is_private:
         if not private_is_safe(place):
@@ -85,36 +61,29 @@ def check_place(file: str, place: Place, *, against: bool) -> list[Finding]:
             tag.group % 2 == 0:
         kind = "overlay" if tag.group & 0xFF00 == 0x6000 else "curve"
         out.append(Finding(file, place.path, "overlay", f"{kind} element left"))
-    elif element.VR == "UI" and not against:
+    elif place.vr == "UI" and not against:
         out += _uid_root(file, place)
-    elif element.VR == "PN":
+    elif place.vr == "PN":
         out += _pseudonyms(file, place)
     return out
 
 
 def _uid_root(file: str, place: Place) -> list[Finding]:
-    keyword = place.element.keyword
+    keyword = place.keyword
     if keyword.endswith("ClassUID") or keyword in _NOT_REMAPPED_OK:
         return []
-    values = place.element.value
-    items = list(values) if isinstance(values, list | tuple) or hasattr(values, "__iter__") \
-        and not isinstance(values, str) else [values]
-    for uid in (str(v).strip("\x00 ") for v in items):
+    for uid in (v.strip("\x00 ") for v in place.texts):
         if uid and not uid.startswith(("2.25.", STANDARD_ROOT)):
             return [Finding(file, place.path, "uid", "UID not under 2.25. (not remapped?)")]
     return []
 
 
 def _pseudonyms(file: str, place: Place) -> list[Finding]:
-    value = place.element.value
-    items = value if isinstance(value, list | tuple) or (
-        hasattr(value, "__iter__") and not isinstance(value, str)
-        and not hasattr(value, "components")) else [value]
-    for item in items:
-        for group in str(item).split("="):
+    for item in place.texts:
+        for group in item.split("="):
             parts = [p for p in group.split("^") if p.strip()]
             if any(not _PSEUDONYM.match(p.strip()) for p in parts):
-                category = "name" if place.element.keyword.startswith("Patient") else \
+                category = "name" if place.keyword.startswith("Patient") else \
                     "physician"
                 return [Finding(file, place.path, category, "PN value is not a pseudonym")]
     return []
