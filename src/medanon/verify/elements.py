@@ -112,13 +112,10 @@ def walk(ds: Dataset, memo: Memo, prefix: str = "", charset: Charset = None
     ``charset`` is the Specific Character Set the data set inherits (pydicom decodes an
     item with its parent's unless the item has its own).
     """
-    if _CHARSET in ds:
-        value = ds[_CHARSET].value
-        items = value if isinstance(value, MultiValue | list | tuple) else [value]
-        charset = tuple(str(v) for v in items if v is not None)
+    charset = charset_of(ds, charset)
     creators: dict[int, str] = {}  # filled in tag order: a creator precedes its block
     for tag in sorted(ds.keys()):
-        facts, element = _resolve(ds, tag, memo, charset)
+        facts, element = resolve(ds, tag, memo, charset)
         path = prefix + tag_text(tag)
         if tag.is_private and 0x10 <= tag.element <= 0xFF:
             creators[int(tag)] = "\\".join(facts.texts).strip().upper()
@@ -128,18 +125,39 @@ def walk(ds: Dataset, memo: Memo, prefix: str = "", charset: Charset = None
                 yield from walk(item, memo, f"{path}[{number}].", charset)
 
 
-def _resolve(ds: Dataset, tag: BaseTag, memo: Memo, charset: Charset
-             ) -> tuple[Facts, DataElement | None]:
-    """The facts of one element, and the converted element when it had to be converted."""
+def charset_of(ds: Dataset, inherited: Charset) -> Charset:
+    """The Specific Character Set pydicom decodes ``ds`` with: its own, else its parent's."""
+    if _CHARSET not in ds:
+        return inherited
+    value = ds[_CHARSET].value
+    items = value if isinstance(value, MultiValue | list | tuple) else [value]
+    return tuple(str(v) for v in items if v is not None)
+
+
+def vr_of(raw: RawDataElement | DataElement) -> str | None:
+    """The VR as read (or, in implicit VR, the dictionary's), without converting anything.
+
+    None where pydicom has to decide (a private element in implicit VR, an unknown tag).
+    """
+    vr = raw.VR
+    if vr is None and not raw.tag.is_private:
+        try:
+            vr = dictionary_VR(raw.tag)
+        except KeyError:
+            vr = None
+    return vr
+
+
+def resolve(ds: Dataset, tag: BaseTag, memo: Memo, charset: Charset
+            ) -> tuple[Facts, DataElement | None]:
+    """The facts of one element, and the converted element when it had to be converted.
+
+    ``charset``: the data set's, as :func:`charset_of` gives it.
+    """
     raw = ds.get_item(tag)
     if not isinstance(raw, RawDataElement):
         return facts_of(raw), raw
-    vr = raw.VR
-    if vr is None and not tag.is_private:  # implicit VR: the dictionary's, as pydicom does
-        try:
-            vr = dictionary_VR(tag)
-        except KeyError:
-            vr = None
+    vr = vr_of(raw)
     if vr in NUMERIC_VRS:
         return Facts(vr, keyword_for_tag(tag), ()), None
     value = raw.value

@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
-from pydicom.datadict import dictionary_VR, keyword_for_tag
-from pydicom.dataelem import DataElement
+from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.multival import MultiValue
+
+from medanon.verify.elements import (
+    MEMO_ENTRIES,
+    Charset,
+    Facts,
+    Memo,
+    charset_of,
+    facts_of,
+    resolve,
+    vr_of,
+)
 
 #: Keyword -> (category, check) of the source values searched for in outputs.
 IDENTIFYING: dict[str, tuple[str, str]] = {
@@ -58,7 +67,7 @@ DATES: dict[str, str] = {
     "AcquisitionDate": "source study date", "ContentDate": "source study date",
     "PerformedProcedureStepStartDate": "source study date",
 }
-_WANTED_KEYWORDS = frozenset(IDENTIFYING) | frozenset(DATES)
+_WANTED_TAGS = frozenset(int(tag_for_keyword(k) or 0) for k in (*IDENTIFYING, *DATES))
 _PATIENT_NAMES = frozenset(k for k, (c, _) in IDENTIFYING.items() if c == "name")
 _NOT_INSTANCE_UIDS = frozenset({"TransferSyntaxUID", "ImplementationClassUID",
                                 "CodingSchemeUID", "PrivateInformationCreatorUID"})
@@ -99,35 +108,63 @@ class _Collector:
     uids: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path, root: Path, *, hash_pixels: bool = True) -> SourceRecord:
+@dataclass(frozen=True)
+class SourceContext:
+    """What every worker reading sources needs: how to pair, and its memo of values.
+
+    The files of one series repeat most of their values; each distinct raw value is
+    converted, and its identifying values worked out, once per worker.
+    """
+
+    hash_pixels: bool = True  # False when inputs are paired by keyed UID
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
+    collected: dict[Facts, tuple[tuple[SourceValue, ...], tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    def collect(self, facts: Facts, out: _Collector) -> None:
+        """Add the identifying values and UIDs of one element to ``out``."""
+        found = self.collected.get(facts)
+        if found is None:
+            one = _Collector()
+            _collect(facts, one)
+            found = tuple(one.values), tuple(one.uids)
+            if len(self.collected) >= MEMO_ENTRIES:
+                self.collected.clear()
+            self.collected[facts] = found
+        out.values += found[0]
+        out.uids += found[1]
+
+
+def read_source(path: Path, root: Path, ctx: SourceContext | None = None) -> SourceRecord:
     """Read one source file; a file pydicom cannot parse is recorded as such.
 
-    ``hash_pixels`` False (pairing by keyed UID) skips reading the pixel data at all.
+    ``ctx.hash_pixels`` False (pairing by keyed UID) skips reading the pixel data at all.
     """
+    ctx = ctx or SourceContext()
     relative_bytes = os.fsencode(path.relative_to(root))
     relative = os.fsdecode(relative_bytes)
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=not hash_pixels)
-        elements = list(_wanted_elements(ds))
+        ds = pydicom.dcmread(path, stop_before_pixels=not ctx.hash_pixels)
+        elements = list(_wanted_elements(ds, ctx.memo, charset_of(ds, None)))
     except (InvalidDicomError, OSError, ValueError, TypeError, KeyError, EOFError,
             AttributeError, NotImplementedError):
         return SourceRecord(relative, relative_bytes, parsed=False)
     collector = _Collector()
-    for element in elements:
-        _collect(element, collector)
+    for facts in elements:
+        ctx.collect(facts, collector)
     for element in ds.file_meta:
-        _collect(element, collector)
+        ctx.collect(facts_of(element), collector)
     return SourceRecord(
         relative=relative, relative_bytes=relative_bytes, parsed=True,
         patient=patient_key(ds), sop_uid=str(ds.get("SOPInstanceUID", "") or ""),
         containers=tuple(str(ds.get(k, "") or "") for k in ("StudyInstanceUID",
                                                            "SeriesInstanceUID")),
-        pixel_hash=pixel_hash(ds) if hash_pixels else "",
+        pixel_hash=pixel_hash(ds) if ctx.hash_pixels else "",
         values=tuple(dict.fromkeys(collector.values)),
         uids=tuple(dict.fromkeys(collector.uids)), modality=str(ds.get("Modality", "") or ""))
 
 
-def _wanted_elements(ds: Dataset) -> Iterator[DataElement]:
+def _wanted_elements(ds: Dataset, memo: Memo, charset: Charset) -> Iterator[Facts]:
     """The standard elements that may hold identifying values, at every depth.
 
     Only these are converted from their raw bytes (``get_item`` gives the raw element):
@@ -138,18 +175,12 @@ def _wanted_elements(ds: Dataset) -> Iterator[DataElement]:
     for tag in list(ds.keys()):
         if tag.is_private:
             continue
-        raw = ds.get_item(tag)
-        vr = getattr(raw, "VR", None)
-        if vr is None:
-            try:
-                vr = dictionary_VR(tag)
-            except KeyError:
-                continue
+        vr = vr_of(ds.get_item(tag))
         if vr == "SQ":
             for item in ds[tag].value or []:
-                yield from _wanted_elements(item)
-        elif vr in ("PN", "UI") or keyword_for_tag(tag) in _WANTED_KEYWORDS:
-            yield ds[tag]
+                yield from _wanted_elements(item, memo, charset_of(item, charset))
+        elif vr in ("PN", "UI") or vr is not None and tag in _WANTED_TAGS:
+            yield resolve(ds, tag, memo, charset)[0]
 
 
 def patient_key(ds: Dataset) -> str:
@@ -177,36 +208,33 @@ def pixel_hash(ds: Dataset) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _texts(element: DataElement) -> list[str]:
-    value = element.value
-    if value is None or value == "":
-        return []
-    items = list(value) if isinstance(value, MultiValue | list | tuple) else [value]
-    return [str(v).strip() for v in items if str(v).strip()]
+def _texts(facts: Facts) -> list[str]:
+    return [t.strip() for t in facts.texts if t.strip()]
 
 
-def _collect(element: DataElement, out: _Collector) -> None:
-    keyword = element.keyword
-    if element.VR == "SQ":
+def _collect(facts: Facts, out: _Collector) -> None:
+    """The identifying values and UIDs of one standard element."""
+    keyword = facts.keyword
+    if facts.vr == "SQ":
         return
-    if element.VR == "UI":
+    if facts.vr == "UI":
         if keyword.endswith("ClassUID") or keyword in _NOT_INSTANCE_UIDS:
             return
-        out.uids += [u for u in _texts(element) if not u.startswith(STANDARD_ROOT)]
+        out.uids += [u for u in _texts(facts) if not u.startswith(STANDARD_ROOT)]
         return
     if keyword in DATES:
-        for text in _texts(element):
+        for text in _texts(facts):
             out.values += [SourceValue("date", v, DATES[keyword], dated=True)
                            for v in date_renderings(text)]
         return
     category, check = IDENTIFYING.get(keyword, ("", ""))
-    if not category and element.VR == "PN" and not element.tag.is_private:
+    if not category and facts.vr == "PN":
         category, check = "physician", "source staff name"
     if not category:
         return
-    for text in _texts(element):
+    for text in _texts(facts):
         out.values.append(SourceValue(category, text, check))
-        if element.VR == "PN" or keyword in _PATIENT_NAMES:
+        if facts.vr == "PN" or keyword in _PATIENT_NAMES:
             out.values += [SourceValue(category, part, check) for part in name_parts(text)]
 
 

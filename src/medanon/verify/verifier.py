@@ -26,7 +26,7 @@ from medanon.verify.needles import ANY_PATIENT, Needle, NeedleIndex
 from medanon.verify.pool import run_parallel
 from medanon.verify.release import check_release
 from medanon.verify.scan import ScanContext, ScanResult, scan_output
-from medanon.verify.sources import SourceRecord, read_source
+from medanon.verify.sources import SourceContext, SourceRecord, read_source
 from medanon.verify.state import output_at_rest
 from medanon.verify.walk import files_under
 
@@ -139,7 +139,8 @@ def _verify_folder(out: Path, options: VerifyOptions | None = None,
     if options.against is not None:
         src = options.against
         index, patients, sources = build_index(run_parallel(
-            _read_source_item, ((p, src) for p in files_under(src)), options.key is None,
+            _read_source_item, ((p, src) for p in files_under(src)),
+            SourceContext(hash_pixels=options.key is None),
             options.workers, _ticker(on_progress, "sources")))
         by_uid: dict[str, int] = {}
         by_pixels: dict[str, int] = {}
@@ -218,8 +219,8 @@ def sample_paths(paths: Iterable[Path], size: int) -> tuple[list[Path], int]:
     return [path for _n, path in sorted(chosen, key=lambda item: item[0])], count
 
 
-def _read_source_item(item: tuple[Path, Path], hash_pixels: bool) -> SourceRecord:
-    return read_source(item[0], item[1], hash_pixels=hash_pixels)
+def _read_source_item(item: tuple[Path, Path], ctx: SourceContext) -> SourceRecord:
+    return read_source(item[0], item[1], ctx)
 
 
 def _ticker(on_progress: ProgressCallback | None, phase: str) -> Callable[[object], None]:
