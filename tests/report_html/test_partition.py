@@ -12,8 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from medanon.errors import ConfigurationError, RecipeError
+from medanon.profile.recipe import parse_recipe
 from medanon.report.data import build_report_data
-from medanon.report.release import numeric_range, partition, read_release
+from medanon.report.release import numeric_range, partition, partition_axes, read_release
 from medanon.report.render import render_html
 from medanon.sample.cohort import write_cohort
 from medanon.sample.derive import Deriver
@@ -111,3 +113,79 @@ def test_no_two_numeric_quasi_identifiers_no_picture(tmp_path: Path) -> None:
     ("9-3", None), ("", None)])
 def test_numeric_range(text: str, expected: tuple[float, float] | None) -> None:
     assert numeric_range(text) == expected
+
+
+def test_chosen_axes_are_the_ones_drawn(tmp_path: Path) -> None:
+    rows = [("P1", "{F,M}", "40-49", "70"), ("P2", "{F,M}", "40-49", "70"),
+            ("P3", "F", "50-59", "60-80"), ("P4", "F", "50-59", "60-80")]
+    summary = read_release(_release(tmp_path, rows, ["sex", "age", "weight"]))
+    assert partition_axes(summary, ["weight", "age"]) == ("weight", "age")
+    data = build_report_data(tmp_path, None, _nothing_found(), title="t",
+                             partition_axes=("weight", "age"))
+    assert (data["release"]["partition"]["x"], data["release"]["partition"]["y"]) == (
+        "weight", "age")
+    html = render_html(data)
+    assert "2 equivalence classes over weight and age" in html
+    assert len(RECTANGLE.findall(html[html.index('<div id="partition">'):])) == 2
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (["age", "height"], "height is not a quasi-identifier of the release; its "
+                        "quasi-identifiers: sex, age, weight"),
+    (["sex", "age"], "sex not released as numbers or ranges"),
+    (["age", "age"], "name two different quasi-identifiers"),
+    (["age"], "name two different quasi-identifiers"),
+])
+def test_wrong_axes_are_refused(tmp_path: Path, names: list[str], message: str) -> None:
+    rows = [("P1", "F", "40-49", "70"), ("P2", "M", "50-59", "60-80")]
+    summary = read_release(_release(tmp_path, rows, ["sex", "age", "weight"]))
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        partition_axes(summary, names)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        build_report_data(tmp_path, None, _nothing_found(), title="t",
+                          partition_axes=tuple(names))  # type: ignore[arg-type]
+
+
+def test_verify_draws_the_axes_asked_for(privacy_run: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    check = medanon("verify", privacy_run, "--report", report, "--partition-axes",
+                    "PatientWeight,age", "--dciodvfy", "off", "-q")
+    assert check.returncode in (0, 1), check.stderr
+    html = report.read_text(encoding="utf-8")
+    assert "equivalence classes over PatientWeight and age" in html
+    assert "Partition of PatientWeight and age" in html
+
+
+def test_verify_refuses_a_name_the_release_does_not_have(privacy_run: Path,
+                                                         tmp_path: Path) -> None:
+    check = medanon("verify", privacy_run, "--report", tmp_path / "r.html",
+                    "--partition-axes", "age,PatientHeight", "--dciodvfy", "off", "-q")
+    assert check.returncode == 2
+    assert ("PatientHeight is not a quasi-identifier of the release; its quasi-identifiers: "
+            "age, PatientSex, PatientSize, PatientWeight") in check.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_recipe_chooses_the_run_report_axes(tmp_path: Path, report_key: Path) -> None:
+    write_cohort(tmp_path / "src", Deriver(1), 12)
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(RECIPE + '\n[report]\npartition_axes = ["PatientWeight", "age"]\n',
+                      encoding="utf-8")
+    run = medanon("run", tmp_path / "src", tmp_path / "out", "--recipe", recipe, "--key",
+                  report_key, "--workers", "1", "-q")
+    assert run.returncode in (0, 1), run.stderr
+    html = (tmp_path / "out" / ".medanon" / "report.html").read_text(encoding="utf-8")
+    assert "equivalence classes over PatientWeight and age" in html
+
+
+def test_the_recipe_refuses_axes_that_are_not_its_quasi_identifiers() -> None:
+    text = RECIPE + '\n[report]\npartition_axes = ["age", "PatientHeight"]\n'
+    with pytest.raises(RecipeError, match=re.escape(
+            "'PatientHeight' is not a quasi-identifier of the [privacy] section; its "
+            "quasi-identifiers: age, PatientSex, PatientSize, PatientWeight")):
+        parse_recipe(text)
+    with pytest.raises(RecipeError, match="needs a \\[privacy\\] section"):
+        parse_recipe('[report]\npartition_axes = ["age", "PatientWeight"]\n')
+    chosen = parse_recipe(RECIPE + '\n[report]\npartition_axes = ["PatientWeight", "age"]\n')
+    assert chosen.report_partition_axes == ("PatientWeight", "age")
+    assert chosen.fingerprint() == parse_recipe(RECIPE).fingerprint()  # looks, not output

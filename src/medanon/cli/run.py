@@ -153,7 +153,10 @@ def execute(src: Path, dst: Path, *, recipe: Path | None = None, key: Path | Non
     if not no_report:
         from medanon.report import report_after_run
 
-        _echo(f"medanon: {report_after_run(dst, state or dst / STATE_DIR_NAME, workers)}")
+        axes = chosen.report_partition_axes
+        line = report_after_run(dst, state or dst / STATE_DIR_NAME, workers,
+                                (axes[0], axes[1]) if axes else None)
+        _echo(f"medanon: {line}")
     return code
 
 

@@ -52,9 +52,23 @@ def _inside(path: Path, folder: Path) -> bool:
     return real == root or root in real.parents
 
 
+def _partition_axes(out: Path, names: str | None, report: Path | None
+                    ) -> tuple[str, str] | None:
+    """``--partition-axes``, checked against OUT's release before anything is verified."""
+    if names is None:
+        return None
+    if report is None:
+        raise ConfigurationError("--partition-axes chooses the axes of the HTML report's "
+                                 "partition rectangles: it needs --report FILE")
+    from medanon.report.release import partition_axes, read_release
+
+    return partition_axes(read_release(out), names.split(","))
+
+
 def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
             json_path: Path | None = None, report: Path | None = None, workers: int = 0,
-            show_values: bool = False, dciodvfy: str = "sample", quiet: bool = False) -> int:
+            show_values: bool = False, dciodvfy: str = "sample", quiet: bool = False,
+            partition_axes: str | None = None) -> int:
     """Run the command; return its exit code (medanon errors propagate to ``main``)."""
     from medanon.custody.keys import load_key
     from medanon.verify import VerifyOptions, verify_folder
@@ -69,6 +83,7 @@ def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
 
         if report_extra_missing():
             raise ConfigurationError(MISSING_EXTRA)
+    axes = _partition_axes(out, partition_axes, report)
     secret = load_key(key) if key is not None else None
     progress = _Progress(quiet)
     result = verify_folder(out, VerifyOptions(against=against, key=secret, workers=workers,
@@ -82,7 +97,7 @@ def execute(out: Path, *, against: Path | None = None, key: Path | None = None,
     if report is not None:
         from medanon.report import write_verify_report
 
-        write_verify_report(report, out, result, against)
+        write_verify_report(report, out, result, against, partition_axes=axes)
     summary = result.summary
     categories = ", ".join(f"{n} {c}" for c, n in summary["by_category"].items())
     typer.echo(f"medanon verify: {summary['outputs']} files checked "
@@ -135,6 +150,11 @@ def register(app: typer.Typer) -> None:
                                      help="dciodvfy errors new in OUT: all, sample or off "
                                           "(needs --against)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress."),
+        partition_axes: str | None = typer.Option(
+            None, "--partition-axes", metavar="QI,QI",
+            help="The two quasi-identifiers of OUT's privacy release the report's partition "
+                 "rectangles are drawn over, e.g. age,PatientWeight (default: the first two "
+                 "numeric ones)."),
     ) -> None:
         """Check OUT for personal data left, structure, validity and lost inputs.
 
@@ -142,6 +162,7 @@ def register(app: typer.Typer) -> None:
         """
         raise typer.Exit(execute(out, against=against, key=key, json_path=json_path,
                                  report=report, workers=workers, show_values=show_values,
-                                 dciodvfy=dciodvfy, quiet=quiet))
+                                 dciodvfy=dciodvfy, quiet=quiet,
+                                 partition_axes=partition_axes))
 
     app.command("verify")(verify)

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 RECIPE_FORMAT = "medanon-recipe/1"
 DEFAULT_OPTIONS: tuple[Option, ...] = (Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,)
 TOP_LEVEL_KEYS = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
-                  "pixels", "privacy")
+                  "pixels", "privacy", "report")
+REPORT_KEYS = ("partition_axes",)
 #: What a recipe may do to a private attribute: its VR is not known before the file is read.
 PRIVATE_ACTIONS = frozenset({Action.KEEP, Action.REMOVE, Action.EMPTY})
 #: Pixel Data, Float and Double Float Pixel Data: the image itself. The core streams it
@@ -303,7 +304,7 @@ class Recipe(_FrozenModel):
     """
 
     _fields = ("mode", "profile", "options", "allow_unchecked_burned_in", "attributes",
-               "pixels", "source", "privacy")
+               "pixels", "source", "privacy", "report_partition_axes")
 
     mode: Mode
     profile: Literal["basic"]
@@ -316,6 +317,10 @@ class Recipe(_FrozenModel):
     source: str
     #: The ``[privacy]`` section (collection-level k-anonymity), or None.
     privacy: PrivacySection | None
+    #: ``[report] partition_axes``: the two quasi-identifiers the run's HTML report draws
+    #: the partition rectangles over (empty: the first two numeric ones). How the report
+    #: looks, not what is written: not part of the canonical content.
+    report_partition_axes: tuple[str, ...]
 
     if TYPE_CHECKING:
         def __init__(
@@ -325,6 +330,7 @@ class Recipe(_FrozenModel):
             attributes: Iterable[AttributeOverride | Mapping[str, Any]] = (),
             pixels: PixelSettings | Mapping[str, Any] = DEFAULT_PIXELS,
             source: str = "<default>", privacy: PrivacySection | None = None,
+            report_partition_axes: Iterable[str] = (),
         ) -> None:
             ...
     else:
@@ -338,7 +344,7 @@ class Recipe(_FrozenModel):
         values: dict[str, Any] = {
             "mode": Mode.BLACKLIST, "profile": "basic", "options": DEFAULT_OPTIONS,
             "allow_unchecked_burned_in": False, "attributes": (), "pixels": DEFAULT_PIXELS,
-            "source": "<default>", "privacy": None,
+            "source": "<default>", "privacy": None, "report_partition_axes": (),
         }
         converters: dict[str, Callable[[Any], Any]] = {
             "mode": lambda value: _as_enum(Mode, ("mode",), value),
@@ -350,6 +356,7 @@ class Recipe(_FrozenModel):
             "pixels": _pixels,
             "source": lambda value: _as_str("source", value),
             "privacy": _privacy,
+            "report_partition_axes": _axes,
         }
         errors: list[_ErrorDetails] = []
         for name, value in data.items():
@@ -371,7 +378,8 @@ class Recipe(_FrozenModel):
 
         A recipe without a privacy section has no ``privacy`` key, so its fingerprint is
         the one it had before privacy sections existed; so does the default
-        ``[pixels]`` section.
+        ``[pixels]`` section. The ``[report]`` section is left out: it changes how the
+        report looks, not one byte of the output.
         """
         content: dict[str, Any] = {
             "format": RECIPE_FORMAT,
@@ -396,6 +404,14 @@ class Recipe(_FrozenModel):
             self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _axes(value: object) -> tuple[str, ...]:
+    names = _as_tuple("report_partition_axes", value)
+    if not all(isinstance(name, str) for name in names):
+        raise _Invalid({"type": "string_type", "loc": ("report_partition_axes",),
+                        "input": value})
+    return names
 
 
 def _privacy(value: object) -> PrivacySection | None:
@@ -507,7 +523,37 @@ class _Parser:
             pixels=self._pixels(document.pixels),
             source=self.source,
             privacy=privacy,
+            report_partition_axes=self._report(document.report, privacy),
         )
+
+    def _report(self, section: dict[str, Any] | None, privacy: PrivacySection | None
+                ) -> tuple[str, ...]:
+        """``[report] partition_axes``: two of the ``[privacy]`` quasi-identifiers."""
+        if section is None:
+            return ()
+        unknown = sorted(set(section) - set(REPORT_KEYS))
+        if unknown:
+            raise self.at(("report", unknown[0]), f"report: unknown key {unknown[0]!r}; "
+                                                  f"valid keys: {', '.join(REPORT_KEYS)}")
+        names = section.get("partition_axes")
+        path = ("report", "partition_axes")
+        if names is None:
+            return ()
+        if not isinstance(names, list) or len(names) != 2 or names[0] == names[1] or \
+                not all(isinstance(name, str) for name in names):
+            raise self.at(path, "report.partition_axes: expected two different "
+                                "quasi-identifiers, e.g. [\"age\", \"PatientWeight\"]")
+        if privacy is None:
+            raise self.at(path, "report.partition_axes: the rectangles are drawn for a "
+                                "privacy release: the recipe needs a [privacy] section")
+        valid = privacy.quasi_identifiers
+        wrong = [name for name in names if name not in valid]
+        if wrong:
+            raise self.at(path, f"report.partition_axes: {', '.join(map(repr, wrong))} "
+                                f"{'is' if len(wrong) == 1 else 'are'} not a "
+                                "quasi-identifier of the [privacy] section; its "
+                                f"quasi-identifiers: {', '.join(valid)}")
+        return tuple(names)
 
     def _privacy(self, table: object, options: tuple[Option, ...],
                  attributes: tuple[AttributeOverride, ...]) -> PrivacySection:
@@ -546,6 +592,9 @@ class _Parser:
             message = "allow_unchecked_burned_in: expected true or false"
         elif key == "pixels":
             message = "pixels: expected a table, e.g. [pixels] ocr = \"likely\""
+        elif key == "report":
+            message = "report: expected a table, e.g. [report] partition_axes = [\"age\", " \
+                      "\"PatientWeight\"]"
         elif key == "attributes":
             message = "attributes: expected a table, e.g. [attributes] PatientAge = \"keep\""
         else:

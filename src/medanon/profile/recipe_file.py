@@ -27,3 +27,4 @@ class RecipeFile(BaseModel):
     allow_unchecked_burned_in: StrictBool = False
     attributes: dict[str, Any] = Field(default_factory=dict)
     pixels: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None

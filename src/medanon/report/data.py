@@ -16,7 +16,7 @@ from typing import Any
 
 from medanon._version import __version__
 from medanon.report import plots
-from medanon.report.release import ReleaseSummary, partition, read_release
+from medanon.report.release import ReleaseSummary, partition, partition_axes, read_release
 from medanon.verify import VerifyResult
 
 FINDINGS_SHOWN = 500
@@ -58,9 +58,15 @@ def _outcomes(run: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _partition(release: ReleaseSummary) -> dict[str, Any]:
-    """The partition rectangles of the first two numeric quasi-identifiers, if any."""
-    found = partition(release, limit=PARTITION_SHOWN)
+def _partition(release: ReleaseSummary, axes: tuple[str, str] | None) -> dict[str, Any]:
+    """The partition rectangles of ``axes``, else of the first two numeric quasi-identifiers.
+
+    Named axes are checked (:func:`partition_axes`): a wrong name is an error, never a
+    report drawn over other axes than the ones asked for.
+    """
+    if axes is not None:
+        axes = partition_axes(release, axes)
+    found = partition(release, axes, limit=PARTITION_SHOWN)
     if found is None:
         return {"plot": "", "x": "", "y": "", "drawn": 0, "classes": len(release.classes)}
     return {"plot": plots.partition_rectangles(
@@ -81,14 +87,16 @@ def _thumbnails(out: Path, state_dir: Path | None, before: dict[str, Path] | Non
 
 def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyResult, *,
                       title: str, state_dir: Path | None = None,
-                      before: dict[str, Path] | None = None, before_note: str = ""
-                      ) -> dict[str, Any]:
+                      before: dict[str, Path] | None = None, before_note: str = "",
+                      partition_axes: tuple[str, str] | None = None) -> dict[str, Any]:
     """Everything the template needs.
 
     ``state_dir`` is the run's state folder when not ``out/.medanon``. ``before`` maps
     output paths to their source files: given, the cleaned files are shown as before/after
     pairs (a report for the site's side only: the caller never gives it for a report inside
-    OUT); ``before_note`` says why there are no before images.
+    OUT); ``before_note`` says why there are no before images. ``partition_axes``: the two
+    quasi-identifiers the partition rectangles are drawn over (a name the release does not
+    have is a :class:`~medanon.errors.ConfigurationError`).
     """
     summary = verified.summary
     findings = [f.to_dict(show_values=False) for f in verified.findings[:FINDINGS_SHOWN]]
@@ -123,6 +131,6 @@ def build_report_data(out: Path, run: dict[str, Any] | None, verified: VerifyRes
             "metrics": [{"name": n, "value": v} for n, v in release.metrics],
             "plot": plots.class_size_histogram(release.class_sizes, "class sizes")
             if release.class_sizes else "",
-            "partition": _partition(release),
+            "partition": _partition(release, partition_axes),
         },
     }

@@ -31,13 +31,14 @@ def report_extra_missing() -> bool:
     return find_spec("jinja2") is None or find_spec("matplotlib") is None
 
 
-def report_after_run(dst: Path, state_dir: Path, workers: int = 0) -> str:
+def report_after_run(dst: Path, state_dir: Path, workers: int = 0,
+                     partition_axes: tuple[str, str] | None = None) -> str:
     """Verify a sample of ``dst`` (pattern checks, no original) and write the HTML report.
 
     Written beside the run's JSON report in the state folder, for a plain run and a
     privacy run alike. A rerun that processed nothing keeps the report already there.
     Returns the line to print: where the report is, or why there is none (the run's work
-    is done either way).
+    is done either way). ``partition_axes``: the recipe's ``[report] partition_axes``.
     """
     import json
 
@@ -50,6 +51,7 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0) -> str:
         return f"HTML report: {target}"
     if report_extra_missing():
         return f"no HTML report: {MISSING_EXTRA} (or pass --no-report)"
+    from medanon.errors import ConfigurationError
     from medanon.report.data import build_report_data
     from medanon.report.render import write_html
     from medanon.runner.lock import StateFolderInUseError, StateLock
@@ -62,9 +64,13 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0) -> str:
     with lock:  # the report and the check it shows are of this run's output, at rest
         verified = verify_folder(dst, VerifyOptions(workers=workers, dciodvfy="off",
                                                     sample=RUN_REPORT_SAMPLE))
-        write_html(target, build_report_data(dst, run, verified, title="medanon run report",
-                                             state_dir=state_dir,
-                                             before_note=RUN_BEFORE_NOTE))
+        try:
+            data = build_report_data(dst, run, verified, title="medanon run report",
+                                     state_dir=state_dir, before_note=RUN_BEFORE_NOTE,
+                                     partition_axes=partition_axes)
+        except ConfigurationError as exc:  # the axes do not fit the release the run made
+            return f"no HTML report: {exc}"
+        write_html(target, data)
     return f"HTML report: {target}"
 
 
@@ -81,13 +87,15 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def write_verify_report(target: Path, out: Path, verified: VerifyResult,
-                        against: Path | None = None) -> Path:
+                        against: Path | None = None, *,
+                        partition_axes: tuple[str, str] | None = None) -> Path:
     """The HTML report of ``medanon verify --report``.
 
     With ``against`` (the source folder the verification paired outputs with) and
     ``target`` outside ``out``, the cleaned files are shown before and after: that report
     holds source pixels and stays on the site's side. Inside ``out`` the before images
-    are left out, whatever is asked.
+    are left out, whatever is asked. ``partition_axes``: the two quasi-identifiers of the
+    release the partition rectangles are drawn over (default: the first two numeric ones).
     """
     if report_extra_missing():
         from medanon.errors import ConfigurationError
@@ -106,5 +114,5 @@ def write_verify_report(target: Path, out: Path, verified: VerifyResult,
         note = ""
     write_html(target, build_report_data(out, read_run_report(out), verified,
                                          title="medanon verify report", before=before,
-                                         before_note=note))
+                                         before_note=note, partition_axes=partition_axes))
     return target

@@ -16,10 +16,12 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from medanon.errors import ConfigurationError
 
 RELEASE_DIR = "medanon-release"
 PATIENTS_CSV = "patients.csv"
@@ -163,6 +165,38 @@ def numeric_quasi_identifiers(summary: ReleaseSummary) -> list[str]:
     return [name for i, name in enumerate(summary.quasi_identifiers)
             if summary.classes and all(numeric_range(values[i]) is not None
                                        for values, _ in summary.classes)]
+
+
+def partition_axes(summary: ReleaseSummary, names: Sequence[str]) -> tuple[str, str]:
+    """The two axes a user named for the partition rectangles, checked against the release.
+
+    Raises
+    ------
+    ConfigurationError
+        Not two distinct names, no release, a name that is not one of the release's
+        quasi-identifiers (the message lists them), or one whose values are not numbers.
+    """
+    wanted = [name.strip() for name in names if name.strip()]
+    if len(wanted) != 2 or wanted[0] == wanted[1]:
+        raise ConfigurationError("partition axes: name two different quasi-identifiers, "
+                                 "e.g. age,PatientWeight")
+    if not summary.quasi_identifiers:
+        raise ConfigurationError("partition axes: there is no privacy release with "
+                                 f"quasi-identifiers to draw ({summary.note})")
+    valid = ", ".join(summary.quasi_identifiers)
+    unknown = [name for name in wanted if name not in summary.quasi_identifiers]
+    if unknown:
+        raise ConfigurationError(f"partition axes: {', '.join(unknown)} "
+                                 f"{'is' if len(unknown) == 1 else 'are'} not a "
+                                 f"quasi-identifier of the release; its quasi-identifiers: "
+                                 f"{valid}")
+    numeric = numeric_quasi_identifiers(summary)
+    flat = [name for name in wanted if name not in numeric]
+    if flat:
+        raise ConfigurationError(f"partition axes: {', '.join(flat)} not released as numbers "
+                                 "or ranges, so no rectangles to draw; numeric "
+                                 f"quasi-identifiers: {', '.join(numeric) or 'none'}")
+    return wanted[0], wanted[1]
 
 
 def partition(summary: ReleaseSummary, axes: tuple[str, str] | None = None,
