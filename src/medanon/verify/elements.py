@@ -158,7 +158,8 @@ def resolve(ds: Dataset, tag: BaseTag, memo: Memo, charset: Charset
     if not isinstance(raw, RawDataElement):
         return facts_of(raw), raw
     vr = vr_of(raw)
-    if vr in NUMERIC_VRS:
+    if vr in NUMERIC_VRS or int(tag) in PIXEL_TAGS and raw.VR is not None:
+        # Judged by tag alone; pixel values (the image, searched raw) are never decoded.
         return Facts(vr, keyword_for_tag(tag), ()), None
     value = raw.value
     if vr not in TEXT_VRS and vr not in ("OB", "OW") or not isinstance(value, bytes) \

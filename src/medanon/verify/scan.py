@@ -32,6 +32,9 @@ _FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
 _PIXEL_DATA = 0x7FE00010
 _PIXEL_TAG_BYTES = b"\xe0\x7f\x10\x00"
 SEARCHES_KEPT = 20_000
+#: Values longer than this (the pixel data) are not copied out of the file's bytes at
+#: parse time; pydicom reads one when it is converted (the raw search reads ``data``).
+DEFER_BYTES = 64 * 1024
 #: A needle matched inside pixel data must be this long: shorter ones occur by chance.
 MIN_PIXEL_MATCH = 6
 _DATE_IN_TEXT = re.compile(r"(?<!\d)(?:(?:19|20)\d\d[-/.]?(?:0[1-9]|1[0-2])[-/.]?"
@@ -98,7 +101,7 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
         return result
     result.bytes_read = len(data)
     try:
-        ds = pydicom.dcmread(io.BytesIO(data))
+        ds = pydicom.dcmread(io.BytesIO(data), defer_size=DEFER_BYTES)
         pixels = ds.get_item(_PIXEL_DATA)  # still raw: where its value lies in ``data``
         places = list(walk(ds, ctx.memo))
         result.sop_uid = str(ds.get("SOPInstanceUID", "") or "")
