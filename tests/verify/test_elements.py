@@ -108,7 +108,7 @@ def test_implicit_vr_text_is_converted(tmp_path: Path) -> None:
     assert {p.path: p.vr for p in walk(ds, Memo())}["(0028,0010)"] == "US"
 
 
-def test_element_after_the_pixel_data_is_searched(
+def test_element_after_the_pixel_data_is_checked(
         clean_output: Path, collection: SampleCollection, key: SecretKey,
         tmp_path: Path, source_of: Callable[[Path], FileDataset]) -> None:
     out = tmp_path / "out"
@@ -123,6 +123,14 @@ def test_element_after_the_pixel_data_is_searched(
     ds.save_as(path)
     result = verify_folder(out, VerifyOptions(against=collection.root, key=key, workers=1,
                                               dciodvfy="off"))
-    where = {(f.category, f.location) for f in result.findings
-             if f.file == path.relative_to(out).as_posix()}
+    relative = path.relative_to(out).as_posix()
+    where = {(f.category, f.location) for f in result.findings if f.file == relative}
     assert ("id", "(7FE1,1010)") in where and ("private", "(7FE1,1010)") in where
+    # Without the source only the header is read, the pixel data skipped on disk: the
+    # element after it is still checked.
+    alone = verify_folder(out, VerifyOptions(workers=1, dciodvfy="off"))
+    assert ("private", "(7FE1,1010)") in {(f.category, f.location) for f in alone.findings
+                                          if f.file == relative}
+    assert alone.summary["bytes_read"] == sum(p.stat().st_size for p in out.rglob("*")
+                                              if p.is_file() and ".medanon" not in p.parts
+                                              and "medanon-release" not in p.parts)

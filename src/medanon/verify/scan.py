@@ -12,9 +12,11 @@ structure checks, the value search and the census in the same pass.
 from __future__ import annotations
 
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pydicom
 from pydicom.dataelem import RawDataElement
@@ -54,7 +56,7 @@ class ScanResult:
     pixel_hash: str = ""
     references: list[tuple[str, str]] = field(default_factory=list)  # (location, uid)
     census: list[tuple[str, str, str, str]] = field(default_factory=list)
-    bytes_read: int = 0
+    bytes_read: int = 0  # the file's size (read whole only when searched raw)
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,31 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
         result.findings.append(Finding(relative, "file", "structure",
                                        "symbolic link (it may point outside OUT)"))
     try:
-        data = path.read_bytes()
-    except OSError:
+        with path.open("rb") as handle:
+            _scan_file(result, handle, ctx)
+    except OSError:  # opening or reading it (a parse error is a finding of its own)
         result.findings.append(Finding(relative, "file", "structure", "file cannot be read"))
-        return result
-    result.bytes_read = len(data)
+    return result
+
+
+def _scan_file(result: ScanResult, handle: BinaryIO, ctx: ScanContext) -> None:
+    """Parse the open file and check it; its raw bytes are read only to be searched.
+
+    Without the source (``ctx.index`` None) nothing searches the raw bytes: only the
+    header is read, the pixel data is skipped on disk (the run's own report checks a
+    thousand outputs this way).
+    """
+    relative = result.relative
+    data = b""
+    if ctx.index is None:
+        source: BinaryIO = handle
+        result.bytes_read = os.fstat(handle.fileno()).st_size
+    else:
+        data = handle.read()
+        source = io.BytesIO(data)
+        result.bytes_read = len(data)
     try:
-        ds = pydicom.dcmread(io.BytesIO(data), defer_size=DEFER_BYTES)
+        ds = pydicom.dcmread(source, defer_size=DEFER_BYTES)
         pixels = ds.get_item(_PIXEL_DATA)  # still raw: where its value lies in ``data``
         places = list(walk(ds, ctx.memo))
         result.sop_uid = str(ds.get("SOPInstanceUID", "") or "")
@@ -113,7 +133,7 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
                                        "not a DICOM file pydicom can read"))
         if ctx.index is not None:
             _scan_raw(result, data, None, ctx.index, set())
-        return result
+        return
     result.parsed = True
     result.pixel_hash = pixel_hash(ds) if ctx.hash_pixels else ""
     patient = ctx.patient_by_uid.get(result.sop_uid,
@@ -132,7 +152,6 @@ def scan_output(path: Path, root: Path, ctx: ScanContext) -> ScanResult:
     if ctx.index is not None:
         layout = _layout(data, ds, pixels if isinstance(pixels, RawDataElement) else None)
         _scan_raw(result, data, layout, ctx.index, found_here, patient)
-    return result
 
 
 def _scan_path(result: ScanResult, ctx: ScanContext) -> None:

@@ -135,7 +135,7 @@ def _verify_folder(out: Path, options: VerifyOptions | None = None,
     timings: dict[str, float] = {}
     started = time.monotonic()
     sources: list[SourceRecord] = []
-    ctx = ScanContext(index=None)
+    ctx = ScanContext(index=None, hash_pixels=False)  # no source to pair with
     if options.against is not None:
         src = options.against
         index, patients, sources = build_index(run_parallel(
