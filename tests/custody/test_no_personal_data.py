@@ -14,6 +14,7 @@ from pathlib import Path
 from medanon.custody.audit import verify_audit
 from medanon.sample import SampleCollection, byte_patterns
 from tests.runner.test_output_failures import small_disk as small_disk  # a 400 KB tmpfs
+from tests.signals import sigint_as_at_a_terminal
 
 from .conftest import MEDANON, medanon
 
@@ -52,7 +53,7 @@ def test_no_planted_value_outside_the_outputs(tmp_path: Path, key_file: Path,
     process = subprocess.Popen(
         [*MEDANON, "run", str(sample.root), str(interrupted), "--key", str(key_file),
          "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=sigint_as_at_a_terminal)
     log = interrupted / ".medanon" / "audit.jsonl"
     while process.poll() is None and (not log.exists() or log.read_bytes().count(b"\n") < 8):
         time.sleep(0.001)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.signals import sigint_as_at_a_terminal
+
 MEDANON = [sys.executable, "-m", "medanon"]
 
 
@@ -144,7 +146,8 @@ def _children_of(pid: int) -> list[int]:
 def _start_two_worker_run(src: Path, dst: Path, key: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*MEDANON, "run", str(src), str(dst), "--key", str(key), "-q", "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=sigint_as_at_a_terminal)
 
 
 def _still_running_once_outputs_exist(process: subprocess.Popen[str], dst: Path) -> bool:
