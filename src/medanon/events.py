@@ -132,6 +132,17 @@ DEFAULT_INTERVENTIONS: dict[InterventionEvent, Handler] = {
 }
 
 
+def plan_lookup(hub: EventHub, plan: CollectionPlan) -> CollectionPlan:
+    """The collection plan a run applies: the EVT_PLAN_LOOKUP intervention's answer."""
+    from medanon.dicom.plan import CollectionPlan
+
+    chosen = hub.intervene(EVT_PLAN_LOOKUP, plan=plan)
+    if not isinstance(chosen, CollectionPlan):
+        raise ConfigurationError("the handler bound to EVT_PLAN_LOOKUP returned no "
+                                 "CollectionPlan")
+    return chosen
+
+
 def withhold_rule(hub: EventHub, *, workers: int = 1) -> WithholdRule | None:
     """The site's withhold rule, as the EVT_WITHHOLD_LOOKUP intervention answers.
 

@@ -40,6 +40,7 @@ from medanon.runner.run import (
     run_folder,
 )
 from medanon.runner.walk import STATE_DIR_NAME
+from medanon.scan.state import remove_state
 
 if TYPE_CHECKING:
     from medanon.scan.result import ScanResult
@@ -137,14 +138,6 @@ def make_plan(src: Path, section: PrivacySection, key: SecretKey,
                            counts)
 
 
-def _forget_scan(state_dir: Path) -> None:
-    """Remove pass 1's state once the plan is stored: it is the patient table, unneeded now."""
-    from medanon.scan.state import STATE_NAME
-
-    for suffix in ("", "-wal", "-shm"):
-        (state_dir / f"{STATE_NAME}{suffix}").unlink(missing_ok=True)
-
-
 def run_private(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
                 options: RunOptions | None = None, clinical: ClinicalInput | None = None,
                 on_progress: ProgressCallback | None = None,
@@ -195,11 +188,11 @@ def _run_private_locked(src: Path, dst: Path, state_dir: Path, recipe: Recipe,
     inputs = _inputs(recipe, key, table)
     plan = _stored_plan(plan_path, inputs)
     if plan is None:
-        state_dir.mkdir(parents=True, exist_ok=True)
         plan = make_plan(src, section, key, table, options, state_dir)
         _write_atomically(plan_path, json.dumps({"inputs": inputs, "plan": plan.as_json()},
                                                 sort_keys=True))
-    _forget_scan(state_dir)
+    # Pass 1's state is the patient table: not needed once the plan is stored.
+    remove_state(state_dir)
     if on_planned is not None:
         on_planned(plan)
     result = run_folder(src, dst, recipe, key, plan=collection_plan(plan),

@@ -46,7 +46,6 @@ from medanon.events import (
     EVT_FILE_DONE,
     EVT_FILE_FAILED,
     EVT_FILE_WITHHELD,
-    EVT_PLAN_LOOKUP,
     EVT_PROGRESS,
     EVT_RUN_FINISHED,
     EVT_RUN_STARTED,
@@ -54,6 +53,7 @@ from medanon.events import (
     EventHub,
     HandlerBinding,
     WithholdRule,
+    plan_lookup,
     withhold_rule,
 )
 from medanon.profile.model import Ruleset
@@ -178,7 +178,7 @@ def run_folder(src: Path, dst: Path, recipe: Recipe, key: SecretKey, *,
     hub = EventHub(handlers)
     if on_progress is not None:
         hub.bind(EVT_PROGRESS, _progress_handler, (on_progress,))
-    plan = _looked_up_plan(hub, plan)
+    plan = plan_lookup(hub, plan)
     withhold = withhold_rule(hub, workers=options.workers)
     if recipe.privacy is not None and not plan.closed:
         raise ConfigurationError(
@@ -209,15 +209,6 @@ def _progress_handler(event: Event, on_progress: ProgressCallback) -> None:
     """The progress callback, as a handler of EVT_PROGRESS."""
     assert event.stats is not None
     on_progress(event.outcome, event.stats)
-
-
-def _looked_up_plan(hub: EventHub, plan: CollectionPlan) -> CollectionPlan:
-    """The collection plan the run applies: the EVT_PLAN_LOOKUP intervention's answer."""
-    chosen = hub.intervene(EVT_PLAN_LOOKUP, plan=plan)
-    if not isinstance(chosen, CollectionPlan):
-        raise ConfigurationError("the handler bound to EVT_PLAN_LOOKUP returned no "
-                                 "CollectionPlan")
-    return chosen
 
 
 def _bind_essentials(hub: EventHub, session: SessionStats, recorder: AuditRecorder | None

@@ -42,6 +42,12 @@ class ChangedInputError(ScanStateError):
     """A file counted by an earlier session of this scan has changed since."""
 
 
+def remove_state(folder: Path) -> None:
+    """Remove a scan's state from ``folder`` (the SQLite file and its journal files)."""
+    for suffix in ("", "-wal", "-shm"):
+        (folder / f"{STATE_NAME}{suffix}").unlink(missing_ok=True)
+
+
 class ScanState:
     """The state folder of one resumable scan; the coordinating process owns it."""
 
@@ -50,8 +56,7 @@ class ScanState:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / STATE_NAME
         if restart:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            remove_state(folder)
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
