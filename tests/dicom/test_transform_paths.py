@@ -7,11 +7,15 @@ pydicom's decoded values. Both must write exactly the same output.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import pydicom.data
-from pydicom.dataelem import RawDataElement
+import pytest
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
 from medanon.dicom import backend
@@ -83,3 +87,37 @@ def test_every_switchable_fast_path_is_off_with_the_switch() -> None:
 
 def _no_values(action: Action, vr: str, tag: BaseTag, parts: list[str], ctx: None) -> None:
     return None
+
+
+def test_the_general_path_reads_no_private_pydicom_attribute(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run with the backend off, medanon's own code asks datasets for public names only.
+
+    Every attribute medanon reads on a pydicom dataset, element or sequence is recorded
+    (pydicom's own methods are free to use their internals); none may be private.
+    """
+    touched: set[str] = set()
+    for cls in (Dataset, DataElement, Sequence):
+        original = cls.__getattribute__
+
+        def recording(obj: object, name: str, _original: Any = original) -> Any:
+            if name.startswith("_") and not name.startswith("__"):
+                caller = sys._getframe(1).f_globals.get("__name__", "")
+                if caller.startswith("medanon"):
+                    touched.add(f"{caller}: {type(obj).__name__}.{name}")
+            return _original(obj, name)
+
+        monkeypatch.setattr(cls, "__getattribute__", recording)
+    collection = generate_sample(tmp_path / "sample")
+    sources = [PYDICOM_FILES / name for name in (
+        "CT_small.dcm", "MR_small_implicit.dcm", "ExplVR_BigEnd.dcm", "rtplan.dcm",
+        "rtdose_rle.dcm", "SC_rgb_jpeg.dcm", "JPEG2000.dcm", "nested_priv_SQ.dcm",
+        "UN_sequence.dcm", "reportsi.dcm")]
+    sources += [collection.root / f for f in collection.files]  # Latin-1, ISO 2022 JP, UTF-8
+    with backend.general_path_only():
+        outputs = _outputs(sources, Path("/"), tmp_path / "general")
+    assert sum(1 for _status, data in outputs.values() if data) >= 20
+    assert not touched, sorted(touched)
+    touched.clear()
+    _outputs(sources[:1], Path("/"), tmp_path / "fast")
+    assert touched  # the recording works: the fast path does read internals

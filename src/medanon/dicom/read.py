@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
@@ -136,8 +137,7 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
         # all of them happened while reading this one input, so they are this input's.
         raise InputError(f"cannot parse the file: {type(exc).__name__}") from None
     header = Dataset(dataset)
-    read_implicit, read_little = dataset.original_encoding
-    header.set_original_encoding(read_implicit, read_little, dataset.original_character_set)
+    header.set_original_encoding(*_read_encoding(dataset), dataset.original_character_set)
     return SourceInstance(header, meta, syntax, span, span is not None)
 
 
@@ -210,7 +210,7 @@ def _read_bare(path: Path) -> SourceInstance:
     """Read a bare data set whole and give it the file meta a Part 10 file would carry."""
     try:
         dataset = pydicom.dcmread(path, force=True)
-        implicit, little = dataset.original_encoding
+        implicit, little = _read_encoding(dataset)
         if "SOPClassUID" not in dataset or "SOPInstanceUID" not in dataset:
             raise InputError("DICOM without file meta and without SOP Class or Instance UID")
     except InputError:
@@ -228,12 +228,26 @@ def _read_bare(path: Path) -> SourceInstance:
     return SourceInstance(header, meta, syntax, None, has_pixels)
 
 
+def _read_encoding(dataset: Dataset) -> tuple[bool | None, bool | None]:
+    """The encoding the data set's elements were actually read in.
+
+    pydicom reads a data set whose elements are implicit VR although the transfer syntax
+    says explicit (it warns and reads them implicitly) but still reports the transfer
+    syntax's encoding as the original one; its writer would then copy elements without
+    a VR into an explicit VR output. The raw elements themselves say how they were read.
+    """
+    for tag in dataset.keys():
+        element = dataset.get_item(tag)
+        if isinstance(element, RawDataElement):
+            return element.is_implicit_VR, element.is_little_endian
+    return dataset.original_encoding
+
+
 def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstance:
     """Fallback for layouts the streaming path cannot copy: read everything with pydicom."""
     dataset = pydicom.dcmread(path)
     header = Dataset(dataset)
-    read_implicit, read_little = dataset.original_encoding
-    header.set_original_encoding(read_implicit, read_little, dataset.original_character_set)
+    header.set_original_encoding(*_read_encoding(dataset), dataset.original_character_set)
     has_pixels = any(tag in header for tag in PIXEL_TAGS)
     return SourceInstance(header, meta, syntax, None, has_pixels)
 

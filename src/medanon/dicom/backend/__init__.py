@@ -22,11 +22,11 @@ Its modules, each with one job (those marked *off* do nothing inside
   slice them (*off*: ``dataset[tag]``);
 - ``datasets``: datasets built from the state of a template instead of ``Dataset.__init__``,
   and raw elements stored without ``__setitem__`` (*off*: the constructors, ``__setitem__``);
-- ``peek``: values read without decoding the element in place, and canonical values read
-  off raw bytes so that the element stays raw (the latter *off*: pydicom decodes);
-- ``encode``: the encoder that copies untouched raw elements byte for byte. It runs on
-  both paths: pydicom decoding and re-encoding them changes a few of pydicom's own test
-  files, so the general path writes raw elements as read, like the fast one.
+- ``peek``: values read without decoding the element in place (*off*: the same through
+  public ``get_item`` and ``convert_raw_data_element``), and canonical values read off
+  raw bytes so that the element stays raw (*off*: pydicom decodes);
+- ``encode``: the encoder that copies untouched raw elements byte for byte (*off*:
+  pydicom's ``write_dataset``, which copies raw elements as read too).
 
 The speed code relies on pydicom's internal layout (a dataset's element dict and
 character set, the fields and construction of raw elements, the state its constructor

@@ -4,7 +4,9 @@ Most of a CT or MR header passes through de-identification unchanged. Those elem
 still raw (pydicom never decoded them), and here their bytes are emitted as they were read,
 header rebuilt with ``struct``: no decoding, no validation, no per-element buffers.
 Only the elements the rules changed, and sequences, go through pydicom's encoder. The
-result is the same bytes pydicom's own writer produces, several times faster.
+result is the same bytes pydicom's own writer produces, several times faster; on the
+general path (:func:`~medanon.dicom.backend.general_path_only`) pydicom's writer
+(``write_dataset``) does the whole of it, and tests hold the two to the same bytes.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import BinaryIO
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.filebase import DicomBytesIO
-from pydicom.filewriter import write_data_element
+from pydicom.filewriter import write_data_element, write_dataset
 
+from medanon.dicom.backend.availability import is_available
 from medanon.dicom.backend.peek import peek, stored_charset
 from medanon.dicom.encoding import LONG_LENGTH_VR_NAMES, UNDEFINED
 
@@ -72,6 +75,12 @@ def _meta_element(element: int, vr: str, value: bytes) -> bytes:
 def encode_dataset(dataset: Dataset, *, implicit_vr: bool, little_endian: bool,
                    parent_encodings: str | list[str] = "ISO_IR 6") -> bytes:
     """The encoded elements of ``dataset`` in tag order (group lengths left out)."""
+    if not is_available():
+        buffer = DicomBytesIO()
+        buffer.is_implicit_VR = implicit_vr
+        buffer.is_little_endian = little_endian
+        write_dataset(buffer, dataset, parent_encodings)
+        return buffer.getvalue()
     short_header, long_header, implicit_header, delimiter = _HEADERS[little_endian]
     charset = stored_charset(dataset)  # read off the bytes, the element left raw
     encodings = (peek(dataset, "SpecificCharacterSet") if charset is None else charset) \

@@ -4,8 +4,11 @@
 That would defeat the fast path (a decoded element can no longer be copied byte for
 byte) and would change the caller's dataset. ``peek`` decodes a copy and leaves the
 dataset as it was; the ``stored_*`` peeks read a canonical value straight off the raw
-bytes, so that the element stays raw and is copied as it is. All of it reads the
-dataset's element dict and character set, pydicom internals, hence its place here.
+bytes, so that the element stays raw and is copied as it is. The fast path reads the
+dataset's element dict and character set, pydicom internals, hence its place here; on
+the general path :func:`peek` and :func:`decoded` use public pydicom only (``get_item``,
+``original_character_set``, ``convert_raw_data_element``) and the ``stored_*`` peeks
+answer None, so that pydicom decodes.
 """
 
 from __future__ import annotations
@@ -36,16 +39,29 @@ _TAGS: dict[str, BaseTag | None] = {}
 def peek(dataset: Dataset, keyword: str, default: Any = None) -> Any:
     """The value of ``keyword`` in ``dataset`` (decoded), or ``default`` when absent."""
     tag = _tag(keyword)
-    if tag is None or tag not in dataset._dict:
+    if tag is None or tag not in (dataset._dict if is_available() else dataset):
         return default
     return decoded(dataset, dataset.get_item(tag)).value
 
 
 def decoded(dataset: Dataset, element: DataElement | RawDataElement) -> DataElement:
-    """``element`` of ``dataset`` decoded as the dataset decodes it, never stored back."""
+    """``element`` of ``dataset`` decoded as the dataset decodes it, never stored back.
+
+    The character set is the one the dataset was read with: pydicom's own property for
+    the one in force (``_character_set``) would decode the Specific Character Set element
+    in place. The two are the same for every dataset medanon reads or builds, which the
+    tests holding both paths to the same bytes confirm on the sample collection's
+    character sets (Latin-1, ISO 2022 Japanese, UTF-8).
+    """
     if isinstance(element, RawDataElement):
-        return convert_raw_data_element(element, encoding=dataset._character_set, ds=dataset)
+        encoding = dataset._character_set if is_available() else dataset.original_character_set
+        return convert_raw_data_element(element, encoding=encoding, ds=dataset)
     return element
+
+
+def _stored(dataset: Dataset, tag: BaseTag | None) -> object:
+    """The element stored for ``tag`` as it is (raw or decoded), on the fast path only."""
+    return dataset._dict.get(tag) if tag is not None and is_available() else None
 
 
 def peek_text(dataset: Dataset, keyword: str) -> str:
@@ -55,7 +71,7 @@ def peek_text(dataset: Dataset, keyword: str) -> str:
     bytes are decoded directly; anything else goes through pydicom.
     """
     tag = _tag(keyword)
-    element = dataset._dict.get(tag) if tag is not None and is_available() else None
+    element = _stored(dataset, tag)
     if isinstance(element, RawDataElement) and isinstance(element.value, bytes) \
             and element.value.isascii() and b"\x1b" not in element.value:
         return element.value.decode("ascii").strip(" \x00")
@@ -73,7 +89,7 @@ def stored_uid(dataset: Dataset, keyword: str) -> str | None:
     copied as it is. Anything else returns None and takes pydicom's way.
     """
     tag = _tag(keyword)
-    return _canonical_text(dataset._dict.get(tag) if tag is not None else None, "UI", b"\x00")
+    return _canonical_text(_stored(dataset, tag), "UI", b"\x00")
 
 
 def _canonical_text(element: object, vr: str, padding: bytes) -> str | None:
@@ -83,8 +99,7 @@ def _canonical_text(element: object, vr: str, padding: bytes) -> str | None:
     an element reads as its own bytes, and left raw it is copied with the very bytes
     pydicom would write for its text. None for anything else.
     """
-    if not isinstance(element, RawDataElement) or element.VR not in (vr, None) \
-            or not is_available():
+    if not isinstance(element, RawDataElement) or element.VR not in (vr, None):
         return None
     value = element.value
     if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
@@ -113,7 +128,7 @@ def patient_name_text(dataset: Dataset) -> str:
     and a character set whose bytes are already what pydicom would write back needs no
     decoding to leave the output the same. Anything else goes through pydicom.
     """
-    element = dataset._dict.get(PATIENT_NAME) if is_available() else None
+    element = _stored(dataset, PATIENT_NAME)
     if isinstance(element, RawDataElement) and element.VR in ("PN", None) \
             and isinstance(element.value, bytes) and _plain_charset(dataset):
         value = element.value
@@ -139,7 +154,7 @@ def stored_charset(dataset: Dataset) -> str | None:
     space of padding at most) reads as its own text, and left raw it is copied with the
     very bytes pydicom would write. None otherwise (absent, decoded, or anything else).
     """
-    return _canonical_text(dataset._dict.get(CHARSET), "CS", b" ")
+    return _canonical_text(_stored(dataset, CHARSET), "CS", b" ")
 
 
 def stored_creator(dataset: Dataset, tag: BaseTag) -> bytes | None:
@@ -149,9 +164,8 @@ def stored_creator(dataset: Dataset, tag: BaseTag) -> bytes | None:
     most). Left raw, it is copied to the output with the very bytes pydicom would have
     written for it; anything else returns None and is decoded as before.
     """
-    element = dataset._dict.get(tag)
-    if not isinstance(element, RawDataElement) or element.VR not in ("LO", None) \
-            or not is_available():
+    element = _stored(dataset, tag)
+    if not isinstance(element, RawDataElement) or element.VR not in ("LO", None):
         return None
     value = element.value
     if not isinstance(value, bytes) or element.length != len(value) or not value.isascii() \
