@@ -189,3 +189,25 @@ def test_the_recipe_refuses_axes_that_are_not_its_quasi_identifiers() -> None:
     chosen = parse_recipe(RECIPE + '\n[report]\npartition_axes = ["PatientWeight", "age"]\n')
     assert chosen.report_partition_axes == ("PatientWeight", "age")
     assert chosen.fingerprint() == parse_recipe(RECIPE).fingerprint()  # looks, not output
+
+
+def test_a_rerun_redraws_the_report_when_only_its_settings_changed(tmp_path: Path,
+                                                                    report_key: Path) -> None:
+    """``[report]`` reprocesses nothing, but the report follows it; an unchanged rerun keeps it."""
+    write_cohort(tmp_path / "src", Deriver(1), 12)
+    recipe = tmp_path / "recipe.toml"
+    page = tmp_path / "out" / ".medanon" / "report.html"
+
+    def run_with(axes: str) -> str:
+        recipe.write_text(RECIPE + f"\n[report]\npartition_axes = {axes}\n", encoding="utf-8")
+        run = medanon("run", tmp_path / "src", tmp_path / "out", "--recipe", recipe, "--key",
+                      report_key, "--workers", "1", "-q")
+        assert run.returncode in (0, 1), run.stderr
+        return page.read_text(encoding="utf-8")
+
+    assert "equivalence classes over PatientWeight and age" in run_with(
+        '["PatientWeight", "age"]')
+    assert "equivalence classes over age and PatientSize" in run_with('["age", "PatientSize"]')
+    drawn = page.stat().st_mtime_ns
+    assert "equivalence classes over age and PatientSize" in run_with('["age", "PatientSize"]')
+    assert page.stat().st_mtime_ns == drawn  # nothing changed: the report is kept

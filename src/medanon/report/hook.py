@@ -18,6 +18,8 @@ HTML_NAME = "report.html"
 #: whatever the collection's size (``medanon verify`` checks every file).
 RUN_REPORT_SAMPLE = 1000
 JSON_NAME = "report.json"
+#: The ``[report]`` settings the run's HTML report was drawn with.
+DRAWN_WITH_NAME = "report-html-settings.json"
 
 
 MISSING_EXTRA = ("the HTML report needs jinja2 and matplotlib: pip install "
@@ -36,7 +38,9 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0,
     """Verify a sample of ``dst`` (pattern checks, no original) and write the HTML report.
 
     Written beside the run's JSON report in the state folder, for a plain run and a
-    privacy run alike. A rerun that processed nothing keeps the report already there.
+    privacy run alike. A rerun that processed nothing keeps the report already there,
+    unless the recipe's ``[report]`` settings changed since it was drawn (they are not in
+    the recipe's fingerprint, so changing them reprocesses nothing).
     Returns the line to print: where the report is, or why there is none (the run's work
     is done either way). ``partition_axes``: the recipe's ``[report] partition_axes``.
     """
@@ -47,7 +51,10 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0,
         run = json.loads((state_dir / JSON_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "no HTML report: the run wrote no report.json"
-    if not run.get("this_session", {}).get("processed") and target.exists():
+    drawn_with: dict[str, object] = {
+        "partition_axes": list(partition_axes) if partition_axes else None}
+    if not run.get("this_session", {}).get("processed") and target.exists() \
+            and _drawn_with(state_dir) == drawn_with:
         return f"HTML report: {target}"
     if report_extra_missing():
         return f"no HTML report: {MISSING_EXTRA} (or pass --no-report)"
@@ -71,7 +78,27 @@ def report_after_run(dst: Path, state_dir: Path, workers: int = 0,
         except ConfigurationError as exc:  # the axes do not fit the release the run made
             return f"no HTML report: {exc}"
         write_html(target, data)
+        _record_drawn_with(state_dir, drawn_with)
     return f"HTML report: {target}"
+
+
+def _drawn_with(state_dir: Path) -> object:
+    """The ``[report]`` settings the HTML report there was drawn with (None: unknown)."""
+    import json
+
+    try:
+        return json.loads((state_dir / DRAWN_WITH_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _record_drawn_with(state_dir: Path, settings: dict[str, object]) -> None:
+    """Keep the settings beside the report, so that a rerun redraws it when they change."""
+    import json
+
+    temp = state_dir / f".{DRAWN_WITH_NAME}.{os.getpid()}.tmp"
+    temp.write_text(json.dumps(settings) + "\n", encoding="utf-8")
+    os.replace(temp, state_dir / DRAWN_WITH_NAME)
 
 
 RUN_BEFORE_NOTE = ("the run's own report holds no source pixel (it may travel with the "
