@@ -18,7 +18,6 @@ from pathlib import Path
 import pydicom
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 
 from medanon.verify.elements import (
     MEMO_ENTRIES,
@@ -144,13 +143,18 @@ def read_source(path: Path, root: Path, ctx: SourceContext | None = None) -> Sou
     relative_bytes = os.fsencode(path.relative_to(root))
     relative = os.fsdecode(relative_bytes)
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=not ctx.hash_pixels)
-        elements = list(_wanted_elements(ds, ctx.memo, charset_of(ds, None)))
-    except (InvalidDicomError, OSError, ValueError, TypeError, KeyError, EOFError,
-            AttributeError, NotImplementedError):
+        return _record(path, relative, relative_bytes, ctx)
+    except Exception:  # pydicom reports malformed bytes with many exception types
+        # One source that cannot be read whole never stops the check of the others: it is
+        # counted as a source pydicom cannot parse, as in medanon run.
         return SourceRecord(relative, relative_bytes, parsed=False)
+
+
+def _record(path: Path, relative: str, relative_bytes: bytes,
+            ctx: SourceContext) -> SourceRecord:
+    ds = pydicom.dcmread(path, stop_before_pixels=not ctx.hash_pixels)
     collector = _Collector()
-    for facts in elements:
+    for facts in _wanted_elements(ds, ctx.memo, charset_of(ds, None)):
         ctx.collect(facts, collector)
     for element in ds.file_meta:
         ctx.collect(facts_of(element), collector)
@@ -195,14 +199,16 @@ def pixel_hash(ds: Dataset) -> str:
     """A hash of the image that survives header changes and JPEG comment cleaning.
 
     Native pixel data is hashed whole; encapsulated data from its first start-of-scan
-    marker on (comment and application segments precede it and may be cleaned).
+    marker on (comment and application segments precede it and may be cleaned). Pixel
+    data is encapsulated when its length is undefined: that holds for every transfer
+    syntax, including ones newer than the installed pydicom (which cannot say whether a
+    syntax it does not know is compressed).
     """
     element = ds.get((0x7FE0, 0x0010))
     if element is None or not isinstance(element.value, bytes | bytearray):
         return ""
     data = bytes(element.value)
-    if ds.file_meta.get("TransferSyntaxUID") is not None and \
-            ds.file_meta.TransferSyntaxUID.is_compressed:
+    if element.is_undefined_length:
         start = data.find(b"\xff\xda")
         data = data[start:] if start >= 0 else data
     return hashlib.sha256(data).hexdigest()
