@@ -196,7 +196,8 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
         accept_no_meta: bool = typer.Option(False, "--accept-no-meta",
                                             help="Also read DICOM data sets stored without "
-                                                 "preamble and file meta (old archives)."),
+                                                 "preamble and file meta (old archives), "
+                                                 "or without preamble only."),
         clinical: Path | None = typer.Option(None, "--clinical",
                                              help="Clinical table (CSV or Parquet) joined by "
                                                   "patient, for a recipe's privacy section."),

@@ -31,7 +31,9 @@ DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
 EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
 EXPLICIT_BIG = "1.2.840.10008.1.2.2"
-DEFLATED = ("1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1")
+#: A deflated data set (Deflated Image Frame Compression, 1.2.840.10008.1.2.8.1, is not:
+#: its data set is plain explicit VR little endian and only its frames are deflated).
+DEFLATED = "1.2.840.10008.1.2.1.99"
 ITEM, SEQUENCE_DELIMITER = 0xFFFEE000, 0xFFFEE0DD
 TRAILING_PADDING = 0xFFFCFFFC
 #: The file parses to its end, so nothing says it was cut; it still cannot be an image.
@@ -71,6 +73,8 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
     ``accept_no_meta`` also reads a bare data set (no preamble, no DICM prefix, no file
     meta), as old archives and some exports write them; its transfer syntax is what the
     bytes show (implicit or explicit VR little endian) and its file meta is made anew.
+    It also reads a file that starts with its file meta (no preamble, no DICM prefix), in
+    the transfer syntax that file meta gives.
 
     Raises
     ------
@@ -102,7 +106,7 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
             syntax = str(meta.get("TransferSyntaxUID", "") or "")
             if not syntax:
                 raise InputError("no Transfer Syntax UID in the file meta information")
-            if syntax in DEFLATED:
+            if syntax == DEFLATED:
                 # Written out inflated: the same data set, explicit VR little endian.
                 return _read_whole(path, meta, EXPLICIT_LITTLE)
             start = _data_set_start(handle)
@@ -121,6 +125,12 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
                                                                         size, syntax):
                 return _read_whole(path, meta, syntax)
     except InvalidDicomError:
+        if _starts_with_file_meta(path):
+            if not accept_no_meta:
+                raise InputError("DICOM without preamble (its file meta starts the file, "
+                                 "no DICM prefix); read such files with --accept-no-meta"
+                                 ) from None
+            return _read_no_preamble(path)
         if not _looks_like_bare_data_set(path):
             raise InputError("not a DICOM file (no DICM prefix after the preamble)") from None
         if not accept_no_meta:
@@ -206,6 +216,29 @@ def _looks_like_bare_data_set(path: Path) -> bool:
     return length < os.path.getsize(path)
 
 
+def _starts_with_file_meta(path: Path) -> bool:
+    """True when the file starts with a file meta element (group 0002, explicit VR).
+
+    Some writers leave out the 128-byte preamble and the DICM prefix but keep the file
+    meta group, so the transfer syntax is known: DICOM still, not an unknown file.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(6)
+    return len(head) == 6 and head[:2] == b"\x02\x00" and head[4:6] in KNOWN_VRS
+
+
+def _read_no_preamble(path: Path) -> SourceInstance:
+    """Read a file whose file meta starts it (no preamble): whole, in its own syntax."""
+    try:
+        dataset = pydicom.dcmread(path, force=True)
+    except Exception as exc:  # pydicom's force mode can raise anything on odd bytes
+        raise InputError(f"cannot parse the file: {type(exc).__name__}") from None
+    syntax = str(dataset.file_meta.get("TransferSyntaxUID", "") or "")
+    if not syntax:
+        raise InputError("no Transfer Syntax UID in the file meta information")
+    return _whole(dataset, dataset.file_meta, EXPLICIT_LITTLE if syntax == DEFLATED else syntax)
+
+
 def _read_bare(path: Path) -> SourceInstance:
     """Read a bare data set whole and give it the file meta a Part 10 file would carry."""
     try:
@@ -245,7 +278,11 @@ def _read_encoding(dataset: Dataset) -> tuple[bool | None, bool | None]:
 
 def _read_whole(path: Path, meta: FileMetaDataset, syntax: str) -> SourceInstance:
     """Fallback for layouts the streaming path cannot copy: read everything with pydicom."""
-    dataset = pydicom.dcmread(path)
+    return _whole(pydicom.dcmread(path), meta, syntax)
+
+
+def _whole(dataset: Dataset, meta: FileMetaDataset, syntax: str) -> SourceInstance:
+    """The instance of a data set pydicom read whole (pixel data inside it)."""
     header = Dataset(dataset)
     header.set_original_encoding(*_read_encoding(dataset), dataset.original_character_set)
     has_pixels = any(tag in header for tag in PIXEL_TAGS)
