@@ -7,6 +7,7 @@ from pathlib import Path
 import pydicom
 from pydicom.uid import UID
 
+from medanon.dicom.quiet import quiet_pydicom
 from tests.dicom.builders import DEFLATED_FRAMES, write_in_deflated_frames
 from tests.verify.test_cli import _medanon
 
@@ -32,3 +33,21 @@ def test_a_source_in_a_syntax_pydicom_does_not_know_is_paired(tmp_path: Path,
     assert check.returncode == 1, check.stdout + check.stderr
     assert "0 unaccounted for" in check.stdout  # read, and paired with its output
     assert "referenced instance is not in OUT" in check.stdout
+
+
+def test_a_source_without_the_part10_header_is_paired(tmp_path: Path, key_file: Path) -> None:
+    """What ``medanon run --accept-no-meta`` reads and writes, verify reads as a source too."""
+    (tmp_path / "src").mkdir()
+    data = (PYDICOM_FILES / "CT_small.dcm").read_bytes()
+    (tmp_path / "src" / "no-preamble.dcm").write_bytes(data[132:])  # file meta first
+    bare = pydicom.dcmread(PYDICOM_FILES / "MR_small.dcm")
+    with quiet_pydicom():  # pydicom warns that it writes no file meta
+        pydicom.dcmwrite(tmp_path / "src" / "bare.dcm", bare, implicit_vr=False,
+                         little_endian=True)
+    run = _medanon("run", tmp_path / "src", tmp_path / "out", "--key", key_file,
+                   "--workers", "1", "--no-report", "--accept-no-meta", "-q")
+    assert run.returncode == 0, run.stderr
+    check = _medanon("verify", tmp_path / "out", "--against", tmp_path / "src", "--key",
+                     key_file, "--workers", "1", "--dciodvfy", "off")
+    assert "Traceback" not in check.stderr, check.stderr
+    assert "inputs: 2 in OUT, 0 listed in the run report, 0 unaccounted for" in check.stdout

@@ -23,6 +23,7 @@ from pydicom.uid import UID
 from medanon.dicom.backend import read_header
 from medanon.dicom.backend.fastread import BUFFER, MAX_HEADER, FastHeader
 from medanon.dicom.encoding import KNOWN_VRS, LONG_LENGTH_VRS, PIXEL_TAGS, UNDEFINED
+from medanon.dicom.framing import looks_like_bare_data_set, starts_with_file_meta
 from medanon.dicom.structure import check_whole
 from medanon.errors import InputError
 
@@ -39,7 +40,6 @@ TRAILING_PADDING = 0xFFFCFFFC
 #: The file parses to its end, so nothing says it was cut; it still cannot be an image.
 NO_PIXEL_DATA = "no pixel data: the header describes an image (Rows) but holds no Pixel Data"
 #: Groups a bare data set starts with (the command group of a network capture, identity).
-BARE_START_GROUPS = (0x0000, 0x0008)
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,13 @@ def read_instance(path: Path, *, accept_no_meta: bool = False) -> SourceInstance
                                                                         size, syntax):
                 return _read_whole(path, meta, syntax)
     except InvalidDicomError:
-        if _starts_with_file_meta(path):
+        if starts_with_file_meta(path):
             if not accept_no_meta:
                 raise InputError("DICOM without preamble (its file meta starts the file, "
                                  "no DICM prefix); read such files with --accept-no-meta"
                                  ) from None
             return _read_no_preamble(path)
-        if not _looks_like_bare_data_set(path):
+        if not looks_like_bare_data_set(path):
             raise InputError("not a DICOM file (no DICM prefix after the preamble)") from None
         if not accept_no_meta:
             raise InputError("DICOM without file meta (no preamble and DICM prefix); "
@@ -195,36 +195,6 @@ def _data_set_start(handle: BinaryIO) -> int:
             position += 12 + struct.unpack("<L", head[8:12])[0]
         else:
             position += 8 + struct.unpack("<H", head[6:8])[0]
-
-
-def _looks_like_bare_data_set(path: Path) -> bool:
-    """True when the file starts as a data set does: a group 0000/0008 tag, then a VR or length.
-
-    A bare data set is still DICOM, and telling the user so (rather than "not DICOM")
-    is what lets them decide to read it.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if len(head) < 8:
-        return False
-    group, _element = struct.unpack("<HH", head[:4])
-    if group not in BARE_START_GROUPS:
-        return False
-    if head[4:6] in KNOWN_VRS:
-        return True
-    length: int = struct.unpack("<L", head[4:8])[0]
-    return length < os.path.getsize(path)
-
-
-def _starts_with_file_meta(path: Path) -> bool:
-    """True when the file starts with a file meta element (group 0002, explicit VR).
-
-    Some writers leave out the 128-byte preamble and the DICM prefix but keep the file
-    meta group, so the transfer syntax is known: DICOM still, not an unknown file.
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(6)
-    return len(head) == 6 and head[:2] == b"\x02\x00" and head[4:6] in KNOWN_VRS
 
 
 def _read_no_preamble(path: Path) -> SourceInstance:

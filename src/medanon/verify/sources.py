@@ -18,7 +18,9 @@ from pathlib import Path
 import pydicom
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
 
+from medanon.dicom.framing import without_part10_header
 from medanon.verify.elements import (
     MEMO_ENTRIES,
     Charset,
@@ -152,7 +154,14 @@ def read_source(path: Path, root: Path, ctx: SourceContext | None = None) -> Sou
 
 def _record(path: Path, relative: str, relative_bytes: bytes,
             ctx: SourceContext) -> SourceRecord:
-    ds = pydicom.dcmread(path, stop_before_pixels=not ctx.hash_pixels)
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=not ctx.hash_pixels)
+    except InvalidDicomError:
+        if not without_part10_header(path):
+            raise
+        # What medanon run --accept-no-meta reads (and writes) must be read here too, or
+        # its output could not be checked against it.
+        ds = pydicom.dcmread(path, stop_before_pixels=not ctx.hash_pixels, force=True)
     collector = _Collector()
     for facts in _wanted_elements(ds, ctx.memo, charset_of(ds, None)):
         ctx.collect(facts, collector)
