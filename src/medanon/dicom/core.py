@@ -126,10 +126,10 @@ def deidentify_instance(instance: Instance, ruleset: Ruleset, key: SecretKey,
                              has_pixel_data=instance.has_pixel_data)
     syntax, pixels = instance.transfer_syntax, instance.pixels
     if transformed.pixel_plan is not None:
-        value = pixel_value(pixels.read(), syntax, pixels.span.encapsulated) \
-            if pixels is not None else None
+        tag, value = pixel_value(pixels.read(), syntax, pixels.span.encapsulated) \
+            if pixels is not None else (None, None)
         report = clean_pixels_in_dataset(transformed.dataset, syntax, transformed.pixel_plan,
-                                         value, transformed.identifying_values)
+                                         value, transformed.identifying_values, tag)
         # The pixels are now inside the dataset.
         return Deidentified(transformed, report.transfer_syntax, pixels=report.record)
     if not jpeg_segments.applies_to(syntax):

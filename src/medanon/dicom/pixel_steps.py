@@ -9,12 +9,14 @@ text (:mod:`medanon.pixels`) decodes the pixels, so both doors call it here too.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
 
 from pydicom.dataset import Dataset
 
 from medanon.dicom import jpeg_segments
 from medanon.errors import DeidentificationError
+from medanon.pixels.codec import PIXEL_TAGS
 from medanon.pixels.step import PixelPlan, PixelReport, clean_pixels
 
 PIXEL_DATA = 0x7FE00010
@@ -22,6 +24,7 @@ EXTENDED_OFFSET_TABLE = (0x7FE00001, 0x7FE00002)
 ELEMENT_HEADER = bytes(12)  # a stand-in header: clean_encapsulated takes whole elements
 END_DELIMITER_LENGTH = 8
 IMPLICIT_LITTLE = "1.2.840.10008.1.2"
+EXPLICIT_BIG = "1.2.840.10008.1.2.2"
 
 
 def clean_segments_in_dataset(dataset: Dataset, transfer_syntax: str) -> bool:
@@ -54,11 +57,13 @@ def drop_offset_tables(dataset: Dataset) -> None:
 
 def clean_pixels_in_dataset(dataset: Dataset, transfer_syntax: str, plan: PixelPlan,
                             value: bytes | None = None,
-                            identifying_values: Iterable[str] = ()) -> PixelReport:
+                            identifying_values: Iterable[str] = (),
+                            tag: int | None = None) -> PixelReport:
     """Run the pixel plan on ``dataset`` (an output being built, changed in place).
 
-    ``value`` is the source's Pixel Data value when the dataset was read without it (the
-    folder runner's streamed span); otherwise the dataset's own Pixel Data is used. The
+    ``value`` is the value of the source's pixel element ``tag`` (Pixel Data, or Float
+    or Double Float Pixel Data) when the dataset was read without it (the folder
+    runner's streamed span); otherwise the dataset's own pixel element is used. The
     returned report names the transfer syntax the cleaned pixels are now in.
     ``identifying_values`` are the file's own (the safety net's): burned-in text that
     reads as one of them is blanked even where detection scored it low. Raises
@@ -66,15 +71,21 @@ def clean_pixels_in_dataset(dataset: Dataset, transfer_syntax: str, plan: PixelP
     caller must withhold the file.
     """
     if value is None:
-        if PIXEL_DATA not in dataset:
+        tag = next((t for t in PIXEL_TAGS if t in dataset), None)
+        if tag is None:
             raise DeidentificationError("the pixel data must be cleaned but is missing")
-        value = bytes(dataset[PIXEL_DATA].value)
-    report = clean_pixels(dataset, value, transfer_syntax, plan, identifying_values)
+        value = bytes(dataset[tag].value)
+    elif tag is None:
+        raise DeidentificationError("the pixel data's element is not known")
+    report = clean_pixels(dataset, value, transfer_syntax, plan, identifying_values, tag)
     drop_offset_tables(dataset)
     return report
 
 
-def pixel_value(element: bytes, transfer_syntax: str, encapsulated: bool) -> bytes:
-    """The value of a whole encoded Pixel Data element (as a file holds it)."""
+def pixel_value(element: bytes, transfer_syntax: str, encapsulated: bool) -> tuple[int, bytes]:
+    """The tag and value of a whole encoded pixel element (as a file holds it)."""
     header = 8 if transfer_syntax == IMPLICIT_LITTLE else 12
-    return element[header:-END_DELIMITER_LENGTH] if encapsulated else element[header:]
+    group, number = struct.unpack(">HH" if transfer_syntax == EXPLICIT_BIG else "<HH",
+                                  element[:4])
+    value = element[header:-END_DELIMITER_LENGTH] if encapsulated else element[header:]
+    return group << 16 | number, value

@@ -7,7 +7,9 @@ and re-encoded losslessly: in the input's own syntax where an encoder exists (RL
 JPEG-LS lossless, JPEG 2000 lossless), otherwise in :data:`LOSSLESS_CHOICE`. pydicom
 cannot encode JPEG baseline or extended, and a lossy input is never re-compressed
 lossily: a cleaned JPEG baseline image becomes JPEG-LS lossless (still marked lossy,
-with its method and ratio, since its pixels went through a lossy step once).
+with its method and ratio, since its pixels went through a lossy step once). Float and
+double float pixel data (parametric maps) are always native: viewed as floats and
+written back into their own element.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ PIXEL_MODULE = ("SamplesPerPixel", "PhotometricInterpretation", "PlanarConfigura
                 "PixelRepresentation")
 SUBSAMPLED = frozenset({"YBR_FULL_422", "YBR_PARTIAL_422", "YBR_PARTIAL_420"})
 _DTYPES = {8: "u1", 16: "u2", 32: "u4"}
+PIXEL_DATA = 0x7FE00010
+#: Float Pixel Data and Double Float Pixel Data: their value type and VR.
+FLOAT_PIXELS = {0x7FE00008: ("f4", "OF"), 0x7FE00009: ("f8", "OD")}
+#: Every element that holds an image, Pixel Data first.
+PIXEL_TAGS = (PIXEL_DATA, *FLOAT_PIXELS)
 #: Decode in the stored colour space: a YBR image is re-encoded as YBR, bit for bit.
 _KEEP_COLOUR_SPACE: dict[str, Any] = {"as_rgb": False}
 _TO_RGB: dict[str, Any] = {"as_rgb": True}
@@ -66,6 +73,7 @@ class Frames:
     signed: bool
     base: NDArray[np.generic] | None = None
     padding: bytes = b""
+    tag: int = PIXEL_DATA  # the element the frames came from and go back to
 
 
 def number(dataset: Dataset, keyword: str, default: int | None = None) -> int:
@@ -87,12 +95,14 @@ def photometric_of(dataset: Dataset) -> str:
     return str(peek(dataset, "PhotometricInterpretation") or "").strip().upper()
 
 
-def decode(dataset: Dataset, value: bytes, syntax: str) -> Frames:
-    """The frames of ``value`` (the Pixel Data value) as a writable array.
+def decode(dataset: Dataset, value: bytes, syntax: str, tag: int = PIXEL_DATA) -> Frames:
+    """The frames of ``value`` (the value of the ``tag`` element) as a writable array.
 
     Raises :class:`DeidentificationError` when the pixel data cannot be decoded: the
     caller withholds the file (it must be searched and cannot be).
     """
+    if tag in FLOAT_PIXELS:
+        return _floats(dataset, value, syntax, tag)
     if syntax in NATIVE_SYNTAXES:
         return _native(dataset, value, syntax)
     return _encapsulated(dataset, value, syntax)
@@ -124,6 +134,21 @@ def _native(dataset: Dataset, value: bytes, syntax: str) -> Frames:
         array = base.reshape(frames, rows, columns, samples)
     return Frames(array, photometric, number(dataset, "BitsStored", bits),
                   number(dataset, "PixelRepresentation", 0) == 1, base, bytes(value[size:]))
+
+
+def _floats(dataset: Dataset, value: bytes, syntax: str, tag: int) -> Frames:
+    """Float pixel data: one sample a pixel, IEEE floats in the data set's byte order."""
+    rows, columns = number(dataset, "Rows"), number(dataset, "Columns")
+    frames = number(dataset, "NumberOfFrames", 1) or 1
+    kind, _vr = FLOAT_PIXELS[tag]
+    dtype = np.dtype(kind).newbyteorder(">" if syntax == EXPLICIT_BIG else "<")
+    count = rows * columns * frames
+    if len(value) < count * dtype.itemsize:
+        raise DeidentificationError("the pixel data cannot be cleaned: it is shorter than "
+                                    "Rows, Columns and NumberOfFrames say")
+    base = np.frombuffer(value, dtype=dtype, count=count).copy()
+    return Frames(base.reshape(frames, rows, columns, 1), "MONOCHROME2", dtype.itemsize * 8,
+                  True, base, bytes(value[count * dtype.itemsize:]), tag)
 
 
 def _work_dataset(dataset: Dataset, value: bytes, syntax: str) -> Dataset:
@@ -199,6 +224,10 @@ def encode(out: Dataset, frames: Frames, syntax: str) -> str:
     with its method and ratio. No UID of ``out`` changes: only a stand-in dataset is
     handed to pydicom's encoder.
     """
+    if frames.tag in FLOAT_PIXELS:
+        out[frames.tag] = DataElement(frames.tag, FLOAT_PIXELS[frames.tag][1],
+                                      frames.array.tobytes() + frames.padding)
+        return syntax
     if frames.base is not None:
         out.PixelData = frames.base.tobytes() + frames.padding
         out["PixelData"].VR = "OB" if frames.base.dtype.itemsize == 1 else "OW"

@@ -43,6 +43,9 @@ def to_rgb8(frame: NDArray[np.generic], photometric: str, bits_stored: int, sign
             peak = max(1, int(frame.max()))
             return (frame.astype(np.float64) * (255 / peak)).astype(np.uint8)
         return np.ascontiguousarray(frame)
+    if frame.dtype.kind == "f":
+        grey = _floats_to_grey(frame[..., 0])
+        return np.repeat(grey[..., None], 3, axis=-1)
     values = stored_values(frame[..., 0], bits_stored, signed)
     if bits_stored <= 8 and not signed:
         grey = values.astype(np.uint8)  # shown as stored: the text's own contrast
@@ -54,3 +57,14 @@ def to_rgb8(frame: NDArray[np.generic], photometric: str, bits_stored: int, sign
     if photometric == "MONOCHROME1":
         grey = 255 - grey
     return np.repeat(grey[..., None], 3, axis=-1)
+
+
+def _floats_to_grey(values: NDArray[np.generic]) -> NDArray[np.uint8]:
+    """A float map's finite range onto 0-255 (NaN and infinities shown as its lowest)."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.zeros(values.shape, dtype=np.uint8)
+    low, high = float(values[finite].min()), float(values[finite].max())
+    scale = 255.0 / (high - low) if high > low else 0.0
+    shown = np.where(finite, values, low).astype(np.float64)
+    return np.clip((shown - low) * scale, 0, 255).astype(np.uint8)

@@ -15,6 +15,7 @@ from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -104,11 +105,13 @@ def plan_pixels(dataset: Dataset, settings: PixelSettings, has_pixel_data: bool,
 
 
 def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
-                 identifying_values: Iterable[str] = ()) -> PixelReport:
+                 identifying_values: Iterable[str] = (), tag: int = codec.PIXEL_DATA
+                 ) -> PixelReport:
     """Blank the plan's boxes and the text OCR finds in every frame of ``out``.
 
-    ``value`` is the source's Pixel Data value; ``out`` (the output being built) gets
-    the cleaned Pixel Data, BurnedInAnnotation NO and the Clean Pixel Data code.
+    ``value`` is the value of the source's ``tag`` element (Pixel Data, or Float or
+    Double Float Pixel Data); ``out`` (the output being built) gets it cleaned,
+    BurnedInAnnotation NO and the Clean Pixel Data code.
     ``identifying_values`` are the file's own (the safety net's): a line that reads as
     one of them is blanked even where detection scored it low. Raises
     :class:`DeidentificationError` when the pixels cannot be decoded or re-encoded.
@@ -125,9 +128,10 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
     searched = 0
     written = syntax
     if plan.touches_image:
-        blanked, searched, written = _clean_image(out, value, syntax, plan, image_detect)
+        blanked, searched, written = _clean_image(out, value, syntax, plan, image_detect,
+                                                    tag)
     else:
-        _keep_pixels(out, value, syntax)
+        _keep_pixels(out, value, syntax, tag)
     if plan.overlays and detect is not None:
         blanked += clean_overlay_planes(out, detect, plan.margin)
     cleaned = bool(plan.boxes or plan.search)
@@ -137,8 +141,11 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
     return PixelReport(PixelRecord(searched, tuple(blanked), cleaned), written)
 
 
-def _keep_pixels(out: Dataset, value: bytes, syntax: str) -> None:
-    """Only the overlays change: the Pixel Data goes back as it came, not decoded."""
+def _keep_pixels(out: Dataset, value: bytes, syntax: str, tag: int) -> None:
+    """Only the overlays change: the pixel data goes back as it came, not decoded."""
+    if tag in codec.FLOAT_PIXELS:
+        out[tag] = DataElement(tag, codec.FLOAT_PIXELS[tag][1], value)
+        return
     out.PixelData = value
     native = syntax in codec.NATIVE_SYNTAXES
     out["PixelData"].VR = "OW" if native and peek_text(out, "BitsAllocated") != "8" else "OB"
@@ -146,8 +153,9 @@ def _keep_pixels(out: Dataset, value: bytes, syntax: str) -> None:
 
 
 def _clean_image(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
-                 detect: ocr.FindText | None) -> tuple[list[BlankedBox], int, str]:
-    frames = codec.decode(out, value, syntax)
+                 detect: ocr.FindText | None, tag: int
+                 ) -> tuple[list[BlankedBox], int, str]:
+    frames = codec.decode(out, value, syntax, tag)
     fill = _fill_value(frames, plan.fill)
     found: dict[bytes, list[Box]] = {}
     blanked: list[BlankedBox] = []
@@ -182,9 +190,12 @@ def _with_regions(backend: ocr.Detector, detect: partial[list[Box]], out: Datase
     return partial(backend, sensitive=expected, **detect.keywords)
 
 
-def _fill_value(frames: codec.Frames, fill: Fill) -> NDArray[np.generic] | int:
+def _fill_value(frames: codec.Frames, fill: Fill) -> NDArray[np.generic] | int | float:
     """What shows as black (or the minimum) in the frames' own terms."""
     array = frames.array
+    if array.dtype.kind == "f":  # float maps: black is their lowest value, either way
+        finite = array[np.isfinite(array)]
+        return float(finite.min()) if finite.size else 0.0
     if fill is Fill.MIN:
         lowest: NDArray[np.generic] = array.reshape(-1, array.shape[-1]).min(axis=0)
         return lowest
