@@ -51,8 +51,10 @@ def _float_map(keyword: str) -> tuple[Dataset, np.ndarray]:
 def test_a_float_map_is_blanked_in_its_own_element(keyword: str) -> None:
     ds, values = _float_map(keyword)
     out = medanon.deidentify_dataset(ds, KEY, parse_recipe(RULE))
-    assert "PixelData" not in out and out[keyword].VR == KINDS[keyword][1]
-    after = np.frombuffer(out[keyword].value, KINDS[keyword][0]).reshape(24, 32)
+    dtype, vr = KINDS[keyword]
+    assert "PixelData" not in out
+    assert vr == out[keyword].VR
+    after = np.frombuffer(out[keyword].value, dtype).reshape(24, 32)
     assert (after[:8, :16] == values.min()).all()  # blanked to the map's lowest value
     kept = np.ones(after.shape, bool)
     kept[:8, :16] = False

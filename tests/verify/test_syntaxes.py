@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pydicom
-from pydicom.uid import UID
 
 from medanon.dicom.quiet import quiet_pydicom
 from tests.dicom.builders import DEFLATED_FRAMES, write_in_deflated_frames
@@ -16,8 +15,11 @@ PYDICOM_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
 def test_a_source_in_a_syntax_pydicom_does_not_know_is_paired(tmp_path: Path,
                                                               key_file: Path) -> None:
-    """Its pixel data is encapsulated (undefined length), which is all the pairing needs."""
-    assert not UID(DEFLATED_FRAMES).is_transfer_syntax  # the case: pydicom cannot tell
+    """Its pixel data is encapsulated (undefined length), which is all the pairing needs.
+
+    pydicom 3.0 does not know the syntax (unless something in the process registered it),
+    so it cannot say whether it is compressed.
+    """
     (tmp_path / "src").mkdir()
     source = write_in_deflated_frames(tmp_path / "src" / "frames.dcm",
                                       pydicom.dcmread(PYDICOM_FILES / "rtdose_rle_1frame.dcm"))
