@@ -105,7 +105,7 @@ def decode(dataset: Dataset, value: bytes, syntax: str, tag: int = PIXEL_DATA) -
         return _floats(dataset, value, syntax, tag)
     if syntax in NATIVE_SYNTAXES:
         return _native(dataset, value, syntax)
-    return _encapsulated(dataset, value, syntax)
+    return _decoded(dataset, value, syntax)
 
 
 def _native(dataset: Dataset, value: bytes, syntax: str) -> Frames:
@@ -118,8 +118,9 @@ def _native(dataset: Dataset, value: bytes, syntax: str) -> Frames:
         raise DeidentificationError(f"the pixel data cannot be cleaned: BitsAllocated {bits} "
                                     "is not supported (8, 16 or 32)")
     if photometric in SUBSAMPLED:
-        raise DeidentificationError("the pixel data cannot be cleaned: native subsampled "
-                                    f"{photometric} is not supported")
+        # Two pixels share one chroma pair: pydicom's native decoder gives every pixel its
+        # own (YBR_FULL), and that is what is written back, losslessly.
+        return _decoded(dataset, value, syntax)
     dtype = np.dtype(_DTYPES[bits]).newbyteorder(">" if syntax == EXPLICIT_BIG else "<")
     count = rows * columns * samples * frames
     size = count * dtype.itemsize
@@ -160,13 +161,14 @@ def _work_dataset(dataset: Dataset, value: bytes, syntax: str) -> Dataset:
             work[keyword] = DataElement(element.tag, element.VR, element.value)
     work.PixelData = value
     work["PixelData"].VR = "OB"
-    work["PixelData"].is_undefined_length = True
+    work["PixelData"].is_undefined_length = syntax not in NATIVE_SYNTAXES
     work.file_meta = FileMetaDataset()
     work.file_meta.TransferSyntaxUID = UID(syntax)
     return work
 
 
-def _encapsulated(dataset: Dataset, value: bytes, syntax: str) -> Frames:
+def _decoded(dataset: Dataset, value: bytes, syntax: str) -> Frames:
+    """Frames decoded by pydicom's pixel backends: encapsulated, or native subsampled."""
     from pydicom.pixels.decoders.base import get_decoder
 
     try:
@@ -183,7 +185,9 @@ def _encapsulated(dataset: Dataset, value: bytes, syntax: str) -> Frames:
     options = _TO_RGB if syntax in LOSSY_SYNTAXES else _KEEP_COLOUR_SPACE
     # Plugins tried in a fixed order: two JPEG decoders may differ by one in a value,
     # and every worker of a run must write the same bytes.
-    plugins = sorted(decoder.available_plugins, key=_plugin_rank)
+    # Native data has no plugins: pydicom decodes it itself ("" asks for that).
+    plugins = sorted(decoder.available_plugins, key=_plugin_rank) \
+        if syntax not in NATIVE_SYNTAXES else [""]
     failure = "no plugin"
     for plugin in plugins:
         try:
@@ -233,6 +237,9 @@ def encode(out: Dataset, frames: Frames, syntax: str) -> str:
         out["PixelData"].VR = "OB" if frames.base.dtype.itemsize == 1 else "OW"
         return syntax
     target = output_syntax(syntax)
+    if target in NATIVE_SYNTAXES:  # native subsampled, decoded to a chroma pair a pixel
+        _write_native(out, frames)
+        return target if target in (EXPLICIT_LITTLE, IMPLICIT_LITTLE) else EXPLICIT_LITTLE
     work = _work_dataset(out, b"", syntax)
     work.PhotometricInterpretation = frames.photometric
     if target == JPEG_2000_LOSSLESS and photometric_of(out) == "YBR_RCT":
@@ -248,9 +255,7 @@ def encode(out: Dataset, frames: Frames, syntax: str) -> str:
         work.compress(UID(target), np.ascontiguousarray(array), generate_instance_uid=False)
     except Exception:  # noqa: BLE001 - no encoder for this layout: write it uncompressed
         target = EXPLICIT_LITTLE
-        out.PixelData = _native_bytes(frames.array, number(out, "BitsAllocated"))
-        out["PixelData"].VR = "OB" if number(out, "BitsAllocated") == 8 else "OW"
-        out.PhotometricInterpretation = frames.photometric
+        _write_native(out, frames)
     else:
         out.PixelData = work.PixelData
         out["PixelData"].VR = "OB"
@@ -263,6 +268,15 @@ def encode(out: Dataset, frames: Frames, syntax: str) -> str:
         if "LossyImageCompressionMethod" not in out:
             out.LossyImageCompressionMethod = _LOSSY_METHOD.get(syntax, "ISO_10918_1")
     return target
+
+
+def _write_native(out: Dataset, frames: Frames) -> None:
+    """The frames as uncompressed little-endian Pixel Data, in their own colour space."""
+    out.PixelData = _native_bytes(frames.array, number(out, "BitsAllocated"))
+    out["PixelData"].VR = "OB" if number(out, "BitsAllocated") == 8 else "OW"
+    out.PhotometricInterpretation = frames.photometric
+    if frames.array.shape[-1] > 1:
+        out.PlanarConfiguration = 0
 
 
 def _native_bytes(array: NDArray[np.generic], bits_allocated: int) -> bytes:
