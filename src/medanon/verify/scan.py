@@ -31,6 +31,9 @@ from medanon.verify.sources import pixel_hash
 from medanon.verify.structure import check_dataset, check_place
 
 _FREE_TEXT_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})
+#: Decimal strings: a value is one number, whose digits after the point are not an
+#: identifier (a serial number 123456 is not in a slope of 0.123456).
+_DECIMAL_VRS = frozenset({"DS"})
 _PIXEL_DATA = 0x7FE00010
 _PIXEL_TAG_BYTES = b"\xe0\x7f\x10\x00"
 SEARCHES_KEPT = 20_000
@@ -180,12 +183,23 @@ def _scan_element(result: ScanResult, place: Place, ctx: ScanContext, patient: i
                                            tuple(m for t in texts
                                                  for m in _DATE_IN_TEXT.findall(t))))
         return
+    if vr in _DECIMAL_VRS:
+        texts = tuple(_whole_number(t) for t in texts)
     numbers, uids = ctx.search(ctx.index, texts)
     if numbers:
         found_here |= _add_hits(result, location, set(numbers), ctx.index, patient)
     if uids:
         result.findings.append(Finding(result.relative, location, "uid",
                                        "original UID not remapped", uids))
+
+
+def _whole_number(text: str) -> str:
+    """A decimal value as one token: its point dropped, so only a whole value meets a needle.
+
+    ``0.123456`` becomes ``0123456``, which no needle ``123456`` matches; a value that is
+    exactly ``123456`` (an identifier stored in a number) still does.
+    """
+    return text.replace(".", "")
 
 
 def _references(place: Place, texts: tuple[str, ...]) -> list[tuple[str, str]]:
