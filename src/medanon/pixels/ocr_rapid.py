@@ -9,18 +9,21 @@ file is read from the installed ``rapidocr`` package; nothing is downloaded.
 from __future__ import annotations
 
 import importlib.util
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from medanon.pixels import ocr_read, reread
+from medanon.pixels import ocr_read, reread, texture
 from medanon.pixels.ocr_models import installed_model
 from medanon.pixels.reread import TextMatch
 from medanon.pixels.settings import Box
 from medanon.pixels.tighten import extend_line, tighten
+
+#: A region of the probability map: x, y, width, height.
+Kernel = tuple[int, int, int, int]
 
 DEPENDENCIES = {"onnxruntime": (1, 16), "rapidocr": (1, 4), "cv2": (4, 5)}
 MODEL_NAMES = ("PP-OCRv6_det_small.onnx", "PP-OCRv5_det_mobile.onnx", "ch_PP-OCRv4_det_infer.onnx")
@@ -48,6 +51,13 @@ EXTRA_SHARE = 0.5
 MIN_KERNEL = 5
 #: The tallest text line searched for, in image pixels (40 px type is about 30 px tall).
 MAX_LINE_HEIGHT = 64
+#: A kernel taller than this (image pixels) is split at the higher levels; one that stays
+#: taller is a blob, searched again closer (:mod:`medanon.pixels.texture`). A line's
+#: kernel is about a third of its box (DB shrinks it), so 40 px type stays below.
+MAX_KERNEL_HEIGHT = 32
+#: A textured area is searched again this much larger than the whole image was (so twice
+#: the size of a 640 × 480 frame): there speckle stops looking like text.
+CLOSER = 2.0
 #: DB's unclip ratio: the detector marks a shrunk kernel of each line.
 UNCLIP = 2.0
 #: Images are scaled so their shorter side is at least this (small text gets bigger).
@@ -99,27 +109,32 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
     the detector scored too low, and faint ink it did not mark, are read and blanked too
     when they match (:mod:`medanon.pixels.reread`).
     """
-    import cv2
-
     rows, columns = image.shape[:2]
     height, width = _scale(rows, columns)
-    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
-    tensor = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
-    session = _session()
-    probability = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
+    probability = _probability(image, height, width)
     max_height = MAX_LINE_HEIGHT * height / rows
+    split = MAX_KERNEL_HEIGHT * height / rows
     if sensitive is None:
-        kernels = _line_kernels(probability, np.ones(probability.shape, bool), 0, max_height)
+        kernels, blobs = _line_kernels(probability, np.ones(probability.shape, bool), 0, split)
     else:
+        import cv2
+
         expected = cv2.resize(sensitive.astype(np.uint8), (width, height),
                               interpolation=cv2.INTER_NEAREST).astype(bool)
-        kernels = (_line_kernels(probability, ~expected, 0, max_height)
-                   + _line_kernels(probability, expected, 0, max_height, SENSITIVE_LEVELS,
-                                   SENSITIVE_SCORE))
+        usual, usual_blobs = _line_kernels(probability, ~expected, 0, split)
+        most, most_blobs = _line_kernels(probability, expected, 0, split, SENSITIVE_LEVELS,
+                                         SENSITIVE_SCORE)
+        kernels, blobs = usual + most, usual_blobs + most_blobs
     scale = (columns / width, rows / height)
     grey = image.max(axis=-1)  # yellow and green text stand out as much as white
-    boxes = [extend_line(grey, tighten(grey, _unclip(kernel, scale, rows, columns)))
-             for kernel in kernels]
+    boxes: list[Box] = []
+    tall: list[Box] = []
+    for kernel in kernels:
+        box = extend_line(grey, tighten(grey, _unclip(kernel, scale, rows, columns)))
+        (tall if box[3] - box[1] > texture.LINE_BOX_HEIGHT else boxes).append(box)
+    boxes.extend(texture.search_again(
+        tall, [_unclip(blob, scale, rows, columns) for blob in blobs],
+        partial(_detect_tile, image, CLOSER * height / rows), rows, columns))
     if match is not None or sensitive is not None:
         low = [_unclip(kernel, scale, rows, columns)
                for kernel in _weak_kernels(probability, kernels, max_height)]
@@ -127,7 +142,36 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
     return boxes
 
 
-def _unclip(kernel: tuple[int, int, int, int], scale: tuple[float, float], rows: int,
+def _probability(image: NDArray[np.uint8], height: int, width: int) -> NDArray[np.float32]:
+    """The detector's text probability map of ``image`` resized to height × width."""
+    import cv2
+
+    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    tensor = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+    session = _session()
+    found: NDArray[np.float32] = session.run(None, {session.get_inputs()[0].name: tensor})[0][0, 0]
+    return found
+
+
+def _detect_tile(image: NDArray[np.uint8], factor: float, tile: Box) -> list[Box]:
+    """Text boxes of one tile of ``image`` searched ``factor`` times larger (image pixels).
+
+    Kernels are cut at the usual levels; the boxes are not tightened to the ink (on
+    texture the ink test follows the speckle and would cut the line short).
+    """
+    x0, y0, x1, y1 = tile
+    rows, columns = y1 - y0, x1 - x0
+    height = max(32, int(round(rows * factor / 32)) * 32)
+    width = max(32, int(round(columns * factor / 32)) * 32)
+    probability = _probability(np.ascontiguousarray(image[y0:y1, x0:x1]), height, width)
+    kernels, _blobs = _line_kernels(probability, np.ones(probability.shape, bool), 0,
+                                    MAX_LINE_HEIGHT * height / rows)
+    scale = (columns / width, rows / height)
+    return [(x0 + a, y0 + b, x0 + c, y0 + d) for a, b, c, d
+            in (_unclip(kernel, scale, rows, columns) for kernel in kernels)]
+
+
+def _unclip(kernel: Kernel, scale: tuple[float, float], rows: int,
             columns: int) -> Box:
     """A kernel of the probability map grown as DB grows it, in image pixels."""
     x, y, w, h = kernel
@@ -138,8 +182,8 @@ def _unclip(kernel: tuple[int, int, int, int], scale: tuple[float, float], rows:
             min(rows, int(np.ceil((y + h + grow) * sy))))
 
 
-def _weak_kernels(probability: NDArray[np.float32], kernels: list[tuple[int, int, int, int]],
-                  max_height: float) -> list[tuple[int, int, int, int]]:
+def _weak_kernels(probability: NDArray[np.float32], kernels: list[Kernel],
+                  max_height: float) -> list[Kernel]:
     """Line-shaped regions above :data:`WEAK_LEVEL` that the kernels leave out: to be read.
 
     The rim of every detected line is weak too; only a region with a part of its own
@@ -165,22 +209,24 @@ def _weak_kernels(probability: NDArray[np.float32], kernels: list[tuple[int, int
 
 def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], level: int,
                   max_height: float, levels: tuple[float, ...] = LEVELS,
-                  min_score: float = MIN_SCORE) -> list[tuple[int, int, int, int]]:
-    """Text-line kernels (x, y, w, h) of ``region``, splitting blobs taller than a line.
+                  min_score: float = MIN_SCORE) -> tuple[list[Kernel], list[Kernel]]:
+    """Text-line kernels (x, y, w, h) of ``region``, and the blobs no level splits.
 
     Speckle (ultrasound) can score as text over whole areas; a real line is short, so a
     blob taller than ``max_height`` is thresholded again, higher, until its lines come
-    apart, and dropped as texture when even the top threshold leaves it a blob.
+    apart. One that even the top threshold leaves a blob is returned apart: texture, or
+    text merged into it, to be searched again closer.
     """
     import cv2
 
     mask = ((probability > levels[level]) & region).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
-        return []
+        return [], []
     sizes = np.bincount(labels.ravel(), minlength=count)
     sums = np.bincount(labels.ravel(), weights=probability.ravel(), minlength=count)
-    kernels: list[tuple[int, int, int, int]] = []
+    kernels: list[Kernel] = []
+    blobs: list[Kernel] = []
     for index in range(1, count):
         x, y, w, h, _area = (int(v) for v in stats[index])
         if sums[index] / sizes[index] < min_score or max(w, h) < MIN_KERNEL:
@@ -189,7 +235,10 @@ def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], l
             kernels.append((x, y, w, h))
         elif level + 1 < len(levels):
             window = (slice(y, y + h), slice(x, x + w))
-            inner = _line_kernels(probability[window], labels[window] == index,
-                                  level + 1, max_height, levels, min_score)
+            inner, inner_blobs = _line_kernels(probability[window], labels[window] == index,
+                                               level + 1, max_height, levels, min_score)
             kernels.extend((x + kx, y + ky, kw, kh) for kx, ky, kw, kh in inner)
-    return kernels
+            blobs.extend((x + kx, y + ky, kw, kh) for kx, ky, kw, kh in inner_blobs)
+        else:
+            blobs.append((x, y, w, h))
+    return kernels, blobs
