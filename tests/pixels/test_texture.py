@@ -85,3 +85,17 @@ def test_a_tall_box_the_closer_search_cannot_split_is_kept_whole() -> None:
 
     assert texture.search_again([(60, 60, 100, 100)], [], detect_tile, 480, 640) == [
         (60, 60, 100, 100)]
+
+
+def test_a_blob_tile_the_first_pass_hardly_marked_is_not_searched() -> None:
+    searched: list[Box] = []
+
+    def detect_tile(tile: Box) -> list[Box]:
+        searched.append(tile)
+        return []
+
+    def marked(tile: Box) -> float:
+        return 1.0 if tile[0] == 0 else 0.2  # the left tiles marked, the right ones hardly
+
+    texture.search_again([], [(0, 0, 300, 100)], detect_tile, 480, 640, marked)
+    assert searched and all(tile[0] == 0 for tile in searched)

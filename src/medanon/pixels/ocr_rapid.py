@@ -134,12 +134,21 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
         (tall if box[3] - box[1] > texture.LINE_BOX_HEIGHT else boxes).append(box)
     boxes.extend(texture.search_again(
         tall, [_unclip(blob, scale, rows, columns) for blob in blobs],
-        partial(_detect_tile, image, CLOSER * height / rows), rows, columns))
+        partial(_detect_tile, image, CLOSER * height / rows), rows, columns,
+        partial(_marked, probability > LEVELS[0], (width / columns, height / rows))))
     if match is not None or sensitive is not None:
         low = [_unclip(kernel, scale, rows, columns)
                for kernel in _weak_kernels(probability, kernels, max_height)]
         boxes.extend(reread.matching_lines(image, grey, low, boxes, match, sensitive))
     return boxes
+
+
+def _marked(marked: NDArray[np.bool_], scale: tuple[float, float], tile: Box) -> float:
+    """The share of ``tile`` (image pixels) that ``marked`` (probability-map pixels) holds."""
+    sx, sy = scale
+    window = marked[int(tile[1] * sy):int(np.ceil(tile[3] * sy)),
+                    int(tile[0] * sx):int(np.ceil(tile[2] * sx))]
+    return float(window.mean()) if window.size else 0.0
 
 
 def _probability(image: NDArray[np.uint8], height: int, width: int) -> NDArray[np.float32]:

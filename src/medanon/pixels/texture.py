@@ -35,11 +35,19 @@ WIDEN = 0.5
 
 #: Runs the detector closer on one tile of the image: boxes in image coordinates.
 DetectTile = Callable[[Box], list[Box]]
+#: The share of a tile the first pass marked as text-like (0-1).
+Marked = Callable[[Box], float]
+#: A blob's tile less marked than this is not searched: its unmarked part was read as it
+#: is by the first pass, and the corners of a sector's bounds are black.
+MIN_MARKED = 0.5
 
 
 def search_again(tall: list[Box], blobs: list[Box], detect_tile: DetectTile, rows: int,
-                 columns: int) -> list[Box]:
+                 columns: int, marked: Marked | None = None) -> list[Box]:
     """The text boxes found again inside ``tall`` boxes and ``blobs`` (image pixels).
+
+    ``marked`` gives the share of a tile the first pass marked as text-like: a blob's
+    tile below :data:`MIN_MARKED` is skipped (it halves the tiles of a sector).
 
     A tall box is small and the first pass saw text-like ink in it: the lines the closer
     search finds in it are kept, widened along their line; when that search still finds
@@ -57,7 +65,8 @@ def search_again(tall: list[Box], blobs: list[Box], detect_tile: DetectTile, row
             found.extend(widen(box, columns) for box in again)
     for area in blobs:
         for tile in tiles(area, rows, columns):
-            found.extend(box for box in detect_tile(tile) if is_line(box))
+            if marked is None or marked(tile) >= MIN_MARKED:
+                found.extend(box for box in detect_tile(tile) if is_line(box))
     return found
 
 
