@@ -136,11 +136,31 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
         tall, [_unclip(blob, scale, rows, columns) for blob in blobs],
         partial(_detect_tile, image, CLOSER * height / rows), rows, columns,
         partial(_marked, probability > LEVELS[0], (width / columns, height / rows))))
+    boxes = [box for box in boxes if drawn(image, box)]
     if match is not None or sensitive is not None:
         low = [_unclip(kernel, scale, rows, columns)
                for kernel in _weak_kernels(probability, kernels, max_height)]
         boxes.extend(reread.matching_lines(image, grey, low, boxes, match, sensitive))
     return boxes
+
+
+#: A change along a row at least this large (any channel, 0-255) is a stroke's edge; the
+#: noise of a lossy flat area stays under it.
+EDGE = 16
+
+
+def drawn(image: NDArray[np.uint8], box: Box) -> bool:
+    """False when nothing is drawn in ``box``: no row of it changes along its length.
+
+    Text is strokes, and every line of type changes value along its rows. The detector
+    also marks the edges between flat areas (colour bars, the flat panels of a screen):
+    a box whose every row is one value (whatever the rows differ by) holds no text.
+    """
+    x0, y0, x1, y1 = box
+    window = image[y0:y1, x0:x1].astype(np.int16)
+    if window.shape[0] == 0 or window.shape[1] < 2:
+        return True  # too small to judge: kept
+    return bool((np.abs(np.diff(window, axis=1)).max(axis=-1) >= EDGE).any())
 
 
 def _marked(marked: NDArray[np.bool_], scale: tuple[float, float], tile: Box) -> float:
