@@ -44,3 +44,9 @@ def ocr_engine() -> None:
     """The OCR engine of medanon[ocr]: a test that needs it fails under CI when it is missing."""
     if not ocr_rapid.is_available():
         _missing("the OCR engine (pip install 'medanon[ocr]')")
+
+
+def region_rule(modality: str, box: tuple[int, int, int, int]) -> str:
+    """A recipe that blanks one box of every ``modality`` image, OCR off, no margin."""
+    return ('[pixels]\nocr = "off"\nmargin = 0\n[[pixels.regions]]\n'
+            f'Modality = "{modality}"\nboxes = [{list(box)}]\n')

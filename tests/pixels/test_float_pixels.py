@@ -21,18 +21,12 @@ from medanon.pixels.render import to_rgb8
 from medanon.profile.recipe import parse_recipe
 from medanon.runner.run import RunOptions, run_folder
 from tests.dicom.builders import ct_dataset, write_part10
+from tests.pixels.conftest import region_rule
 
 KEY = SecretKey(bytes(range(32)))
 PARAMETRIC_MAP = "1.2.840.10008.5.1.4.1.1.30"
 #: A region rule with OCR off: the step runs on the floats without the detector.
-RULE = """
-[pixels]
-ocr = "off"
-margin = 0
-[[pixels.regions]]
-Modality = "OT"
-boxes = [[0, 0, 16, 8]]
-"""
+RULE = region_rule("OT", (0, 0, 16, 8))
 KINDS = {"FloatPixelData": ("<f4", "OF"), "DoubleFloatPixelData": ("<f8", "OD")}
 
 

@@ -16,17 +16,11 @@ import pytest
 import medanon
 from medanon.custody.keys import SecretKey
 from medanon.profile.recipe import parse_recipe
+from tests.pixels.conftest import region_rule
 
 SOURCE = Path(pydicom.__file__).parent / "data" / "test_files" / \
     "SC_ybr_full_422_uncompressed.dcm"
-RULE = """
-[pixels]
-ocr = "off"
-margin = 0
-[[pixels.regions]]
-Modality = "OT"
-boxes = [[0, 0, 50, 20]]
-"""
+RULE = region_rule("OT", (0, 0, 50, 20))
 
 
 @pytest.mark.parametrize("syntax", ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"])

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pydicom.dataset import Dataset
 
 from medanon.dicom import jpeg_segments
+from medanon.dicom.encoding import PIXEL_TAGS
 from medanon.errors import DeidentificationError
-from medanon.pixels.codec import PIXEL_TAGS
 from medanon.pixels.step import PixelPlan, PixelReport, clean_pixels
 
 PIXEL_DATA = 0x7FE00010
@@ -71,7 +71,7 @@ def clean_pixels_in_dataset(dataset: Dataset, transfer_syntax: str, plan: PixelP
     caller must withhold the file.
     """
     if value is None:
-        tag = next((t for t in PIXEL_TAGS if t in dataset), None)
+        tag = next((t for t in sorted(PIXEL_TAGS) if t in dataset), None)
         if tag is None:
             raise DeidentificationError("the pixel data must be cleaned but is missing")
         value = bytes(dataset[tag].value)

@@ -52,8 +52,6 @@ _DTYPES = {8: "u1", 16: "u2", 32: "u4"}
 PIXEL_DATA = 0x7FE00010
 #: Float Pixel Data and Double Float Pixel Data: their value type and VR.
 FLOAT_PIXELS = {0x7FE00008: ("f4", "OF"), 0x7FE00009: ("f8", "OD")}
-#: Every element that holds an image, Pixel Data first.
-PIXEL_TAGS = (PIXEL_DATA, *FLOAT_PIXELS)
 #: Decode in the stored colour space: a YBR image is re-encoded as YBR, bit for bit.
 _KEEP_COLOUR_SPACE: dict[str, Any] = {"as_rgb": False}
 _TO_RGB: dict[str, Any] = {"as_rgb": True}
@@ -152,6 +150,11 @@ def _floats(dataset: Dataset, value: bytes, syntax: str, tag: int) -> Frames:
                   True, base, bytes(value[count * dtype.itemsize:]), tag)
 
 
+def put_floats(out: Dataset, tag: int, value: bytes) -> None:
+    """Store ``value`` as the float pixel element ``tag`` of ``out``, with its VR."""
+    out[tag] = DataElement(tag, FLOAT_PIXELS[tag][1], value)
+
+
 def _work_dataset(dataset: Dataset, value: bytes, syntax: str) -> Dataset:
     """A dataset holding only the pixel module and data: what pydicom's codecs read."""
     work = Dataset()
@@ -229,8 +232,7 @@ def encode(out: Dataset, frames: Frames, syntax: str) -> str:
     handed to pydicom's encoder.
     """
     if frames.tag in FLOAT_PIXELS:
-        out[frames.tag] = DataElement(frames.tag, FLOAT_PIXELS[frames.tag][1],
-                                      frames.array.tobytes() + frames.padding)
+        put_floats(out, frames.tag, frames.array.tobytes() + frames.padding)
         return syntax
     if frames.base is not None:
         out.PixelData = frames.base.tobytes() + frames.padding

@@ -15,7 +15,6 @@ from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
-from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
@@ -144,7 +143,7 @@ def clean_pixels(out: Dataset, value: bytes, syntax: str, plan: PixelPlan,
 def _keep_pixels(out: Dataset, value: bytes, syntax: str, tag: int) -> None:
     """Only the overlays change: the pixel data goes back as it came, not decoded."""
     if tag in codec.FLOAT_PIXELS:
-        out[tag] = DataElement(tag, codec.FLOAT_PIXELS[tag][1], value)
+        codec.put_floats(out, tag, value)
         return
     out.PixelData = value
     native = syntax in codec.NATIVE_SYNTAXES
