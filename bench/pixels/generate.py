@@ -124,7 +124,10 @@ def _place(position: str, size: tuple[int, int], rows: int, columns: int, slot: 
 def draw_text(canvas: Image.Image, rng: random.Random, font_name: str, size: int,
               colour: tuple[int, int, int], position: str, slot: int, backing: bool,
               text: str | None = None) -> Box | None:
-    """Draw one line; returns its ink box (x0, y0, x1, y1, exclusive), None if it did not fit."""
+    """Draw one line; returns its ink box (x0, y0, x1, y1, exclusive), None if it did not fit.
+
+    The line is placed by Pillow's text box; the box returned is its ink (:func:`ink_box`).
+    """
     font = ImageFont.truetype(str(FONTS[font_name]), size)
     text = text or text_line(rng)
     draw = ImageDraw.Draw(canvas)
@@ -138,7 +141,22 @@ def draw_text(canvas: Image.Image, rng: random.Random, font_name: str, size: int
     if backing:
         draw.rectangle((x - 3, y - 3, x + width + 3, y + height + 3), fill=(16, 16, 16))
     draw.text((x - left, y - top), text, font=font, fill=colour)
-    return (x, y, x + width, y + height)
+    return ink_box(canvas.size, (x - left, y - top), text, font)
+
+
+def ink_box(size: tuple[int, int], origin: tuple[int, int], text: str,
+            font: ImageFont.FreeTypeFont) -> Box:
+    """The bounds of the pixels the text touches (x0, y0, x1, y1, exclusive).
+
+    Pillow's ``textbbox`` starts at the first glyph's origin: its left bearing (up to 4
+    px of 40 px type) holds no ink. The true box is where the ink is, antialiased edge
+    included, so that a box is counted missed only when text is left on the image.
+    """
+    mask = Image.new("L", size)
+    ImageDraw.Draw(mask).text(origin, text, font=font, fill=255)
+    bounds = mask.getbbox()
+    assert bounds is not None  # the line fitted, so some of its ink is on the canvas
+    return (int(bounds[0]), int(bounds[1]), int(bounds[2]), int(bounds[3]))
 
 
 def sample(seed: int, *, rows: int = 480, columns: int = 640, kind: str | None = None,

@@ -31,3 +31,11 @@ def test_extend_line_does_not_follow_texture() -> None:
     grey = rng.integers(0, 255, (40, 200)).astype(np.uint8)
     grey[10:20, 38:120] = 255
     assert extend_line(grey, (38, 10, 120, 20)) == (38, 10, 120, 20)
+
+
+def test_the_antialiased_rows_of_faint_type_stay_inside() -> None:
+    """Type 40 levels above its background: its edge rows, half covered, are 20 above."""
+    grey = np.full((40, 200), 100, np.uint8)
+    grey[12:18, 30:150] = 140  # the strokes' cores
+    grey[11, 30:150] = grey[18, 30:150] = 121  # their antialiased edges
+    assert tighten(grey, (20, 4, 160, 30)) == (30, 11, 150, 19)

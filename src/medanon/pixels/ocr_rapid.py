@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from medanon.pixels import ocr_read, reread, texture
+from medanon.pixels import lines, ocr_read, reread, texture
 from medanon.pixels.ocr_models import installed_model
 from medanon.pixels.reread import TextMatch
 from medanon.pixels.settings import Box
@@ -108,10 +108,14 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
     With ``match`` (does a read line hold one of the file's identifying values?), lines
     the detector scored too low, and faint ink it did not mark, are read and blanked too
     when they match (:mod:`medanon.pixels.reread`).
+
+    The words of one line come out as one box (:mod:`medanon.pixels.lines`).
     """
     rows, columns = image.shape[:2]
     height, width = _scale(rows, columns)
-    probability = _probability(image, height, width)
+    grey = image.max(axis=-1)  # yellow and green text stand out as much as white
+    shown = shown_to_detector(image, grey)
+    probability = _probability(shown, height, width)
     max_height = MAX_LINE_HEIGHT * height / rows
     split = MAX_KERNEL_HEIGHT * height / rows
     if sensitive is None:
@@ -126,7 +130,6 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
                                          SENSITIVE_SCORE)
         kernels, blobs = usual + most, usual_blobs + most_blobs
     scale = (columns / width, rows / height)
-    grey = image.max(axis=-1)  # yellow and green text stand out as much as white
     boxes: list[Box] = []
     tall: list[Box] = []
     for kernel in kernels:
@@ -134,14 +137,35 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
         (tall if box[3] - box[1] > texture.LINE_BOX_HEIGHT else boxes).append(box)
     boxes.extend(texture.search_again(
         tall, [_unclip(blob, scale, rows, columns) for blob in blobs],
-        partial(_detect_tile, image, CLOSER * height / rows), rows, columns,
+        partial(_detect_tile, shown, CLOSER * height / rows), rows, columns,
         partial(_marked, probability > LEVELS[0], (width / columns, height / rows))))
     boxes = [box for box in boxes if drawn(image, box)]
     if match is not None or sensitive is not None:
         low = [_unclip(kernel, scale, rows, columns)
                for kernel in _weak_kernels(probability, kernels, max_height)]
         boxes.extend(reread.matching_lines(image, grey, low, boxes, match, sensitive))
-    return boxes
+    return lines.join_words(boxes)
+
+
+#: An image whose typical brightest channel is below this (0-255) is dark: a scanner's
+#: screen, not a page.
+DARK = 128
+
+
+def shown_to_detector(image: NDArray[np.uint8], grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The picture the detector reads: on a dark image, its brightest channel as grey.
+
+    Burned-in text on a dark image is drawn brighter than what is around it, in white,
+    yellow or green: the brightest channel of each pixel shows all of them at full
+    strength, where the colours themselves are noise to the detector (a palette's
+    quantised greys alternate between two hues; small green type on grey speckle is
+    dimmer than the speckle in its red and blue). On a light image (a page, a report
+    screen) text is darker than the paper and its hue may be all that tells it apart
+    (red on white has white's brightest channel), so the colours are kept.
+    """
+    if image.shape[-1] != 3 or float(np.median(grey[::4, ::4])) >= DARK:
+        return image
+    return np.repeat(grey[..., None], 3, axis=-1)
 
 
 #: A change along a row at least this large (any channel, 0-255) is a stroke's edge; the
