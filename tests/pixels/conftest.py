@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 from medanon.pixels import ocr_rapid
+from medanon.pixels.blank import grow
+from medanon.pixels.settings import DEFAULT_PIXELS
 
 GENERATOR = Path(__file__).resolve().parents[2] / "bench" / "pixels" / "generate.py"
 
@@ -50,3 +53,13 @@ def region_rule(modality: str, box: tuple[int, int, int, int]) -> str:
     """A recipe that blanks one box of every ``modality`` image, OCR off, no margin."""
     return ('[pixels]\nocr = "off"\nmargin = 0\n[[pixels.regions]]\n'
             f'Modality = "{modality}"\nboxes = [{list(box)}]\n')
+
+
+def blanked(image: np.ndarray) -> np.ndarray:
+    """Where the detector's boxes, grown by the default margin, blank ``image``."""
+    mask = np.zeros(image.shape[:2], bool)
+    for box in ocr_rapid.detect_text(image):
+        area = grow(box, DEFAULT_PIXELS.margin, *image.shape[:2])
+        if area is not None:
+            mask[area[1]:area[3], area[0]:area[2]] = True
+    return mask

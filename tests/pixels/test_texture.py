@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from medanon.pixels import ocr_rapid, texture
+from medanon.pixels import texture
 from medanon.pixels.blank import grow
 from medanon.pixels.render import to_rgb8
 from medanon.pixels.settings import DEFAULT_PIXELS, Box
+from tests.pixels.conftest import blanked
 
 
 @given(st.integers(0, 600), st.integers(0, 440), st.integers(1, 640), st.integers(1, 480))
@@ -48,15 +49,6 @@ def test_lines_of_a_tall_box_are_widened_and_a_blob_keeps_only_lines() -> None:
                                 480, 640) == [(40, 60, 120, 80), (150, 150, 250, 165)]
 
 
-def _blanked(image: np.ndarray) -> np.ndarray:
-    mask = np.zeros(image.shape[:2], bool)
-    for box in ocr_rapid.detect_text(image):
-        area = grow(box, DEFAULT_PIXELS.margin, *image.shape[:2])
-        if area is not None:
-            mask[area[1]:area[3], area[0]:area[2]] = True
-    return mask
-
-
 @pytest.mark.usefixtures("ocr_engine")
 @pytest.mark.parametrize(("seed", "kind", "most_false"), [
     (200_000, "rgb", 0.01), (200_082, "mono8", 0.025), (200_171, "mono16", 0.035),
@@ -69,7 +61,7 @@ def test_text_merged_into_texture_is_found_without_blanking_the_texture(
     # (and still missed a line of 200082 and of 200171).
     item = generate.sample(seed, kind=kind)
     image = to_rgb8(item.frames[0], item.photometric, 12 if kind == "mono16" else 8, False)
-    mask = _blanked(image)
+    mask = blanked(image)
     truth = np.zeros_like(mask)
     for x0, y0, x1, y1 in item.boxes[0]:
         assert mask[y0:y1, x0:x1].all()
