@@ -76,7 +76,7 @@ def _screen(generate: ModuleType, ink: int) -> tuple[np.ndarray, Box]:
 
 
 @pytest.mark.usefixtures("ocr_engine")
-@pytest.mark.parametrize("ink", [26, 28, 30])
+@pytest.mark.parametrize("ink", [24, 26, 28])
 def test_faint_text_outside_the_regions_is_blanked(generate: ModuleType, ink: int) -> None:
     frame, box = _screen(generate, ink)
     ds = generate.dataset_of(generate.Sample(frame[None], "rgb", [[]], [[]]), burned_in="NO")

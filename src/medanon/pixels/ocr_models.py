@@ -1,8 +1,9 @@
-"""Where the PP-OCR model files are: inside the installed ``rapidocr`` wheel, never fetched.
+"""Where the PP-OCR reader is: inside the installed ``rapidocr`` wheel, never fetched.
 
-The detector and the reader each look for the first of their known model names in the
-wheel's ``models`` folder; a machine without them cannot search, and files that must be
-searched are then withheld (:mod:`medanon.pixels.ocr`).
+The reader looks for the first of its known model names in the wheel's ``models`` folder
+(the detector ships with medanon, :mod:`medanon.pixels.ocr_rapid`); a machine without
+them cannot search, and files that must be searched are then withheld
+(:mod:`medanon.pixels.ocr`).
 """
 
 from __future__ import annotations
