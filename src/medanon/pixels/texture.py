@@ -4,7 +4,7 @@ On ultrasound speckle or a CT body the DB detector's probability can cover a who
 textured area; split at its own higher thresholds such an area stays a blob, and a box
 taller than a line is left. Blanked as they come, these boxes spend most of the
 false-blank budget on texture; dropped, they lose the text merged into them. Searched
-again in small tiles at twice the scale, the same detector no longer takes the speckle
+again in small tiles at 1.75 times the scale, the same detector no longer takes the speckle
 for text (it marks a whole area only when it sees much of it at once) and finds the line
 inside: the lines found there are kept, the rest of the area is not blanked.
 """
