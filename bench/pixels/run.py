@@ -25,6 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -58,9 +59,7 @@ def measure(engine: str, count: int, seeds: list[int], second_signal: bool = Fal
         item = generate.sample(seed * 100_000 + index, kind=kind, frames=frames)
         for number, frame in enumerate(item.frames):
             frames_seen += 1
-            bits = 12 if frame.dtype == np.uint16 else 8
-            picture = to_rgb8(frame, item.photometric, bits, False,
-                              _palette(item) if item.kind == "palette" else None)
+            picture = rendered(item, frame)
             mask = np.zeros(frame.shape[:2], bool)
             match = None
             if second_signal:
@@ -114,8 +113,11 @@ def header_spellings(values: list[str]) -> list[str]:
     return found
 
 
-def _palette(item: generate.Sample):  # type: ignore[no-untyped-def]
-    return generate.dataset_of(item)
+def rendered(item: generate.Sample, frame: NDArray[np.generic]) -> NDArray[np.uint8]:
+    """One generated frame as the pixel step shows it to the detector (8-bit RGB)."""
+    bits = 12 if frame.dtype == np.uint16 else 8
+    palette = generate.dataset_of(item) if item.kind == "palette" else None
+    return to_rgb8(frame, item.photometric, bits, False, palette)
 
 
 #: The frames the speed is measured on: the generator's seed 7 (a CT-like body, the frame
