@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from medanon.pixels import lines, ocr_read, reread, texture
+from medanon.pixels.render import brightest
 from medanon.pixels.reread import TextMatch
 from medanon.pixels.settings import Box
 from medanon.pixels.tighten import extend_line, tighten
@@ -118,7 +119,7 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
     """
     rows, columns = image.shape[:2]
     height, width = _scale(rows, columns)
-    grey = image.max(axis=-1)  # yellow and green text stand out as much as white
+    grey = brightest(image)
     shown = shown_to_detector(image, grey)
     probability = _probability(shown, height, width)
     max_height = MAX_LINE_HEIGHT * height / rows
@@ -148,7 +149,7 @@ def detect_text(image: NDArray[np.uint8], match: TextMatch | None = None,
     if match is not None or sensitive is not None:
         low = [_unclip(kernel, scale, rows, columns)
                for kernel in _weak_kernels(probability, kernels, max_height)]
-        boxes.extend(reread.matching_lines(image, grey, low, boxes, match, sensitive))
+        boxes.extend(reread.matching_lines(grey, low, boxes, match, sensitive))
     return lines.join_words(boxes)
 
 
@@ -288,14 +289,15 @@ def _line_kernels(probability: NDArray[np.float32], region: NDArray[np.bool_], l
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return [], []
-    sizes = np.bincount(labels.ravel(), minlength=count)
     sums = np.bincount(labels.ravel(), weights=probability.ravel(), minlength=count)
+    # Speckle makes thousands of specks: those too weak or too small are left out at once.
+    scored = (sums / stats[:, cv2.CC_STAT_AREA] >= min_score) & (
+        np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= MIN_KERNEL)
+    scored[0] = False  # the background
     kernels: list[Kernel] = []
     blobs: list[Kernel] = []
-    for index in range(1, count):
-        x, y, w, h, _area = (int(v) for v in stats[index])
-        if sums[index] / sizes[index] < min_score or max(w, h) < MIN_KERNEL:
-            continue
+    for index in np.flatnonzero(scored).tolist():
+        x, y, w, h, _area = stats[index].tolist()
         if h <= max_height:
             kernels.append((x, y, w, h))
         elif level + 1 < len(levels):

@@ -53,9 +53,11 @@ def _session() -> tuple[Any, tuple[str, ...]]:
     return session, ("", *listed.splitlines(), " ")
 
 
-def read_lines(image: NDArray[np.uint8], boxes: list[Box]) -> list[str]:
-    """The text of each box of an 8-bit RGB image, one string per box ("" when unread)."""
-    grey = image.max(axis=-1)
+def read_lines(grey: NDArray[np.uint8], boxes: list[Box]) -> list[str]:
+    """The text of each box of ``grey``, one string per box ("" when unread).
+
+    ``grey`` is the image's brightest channel (:func:`medanon.pixels.render.brightest`).
+    """
     return [_read(_crop(grey, box)) for box in boxes]
 
 

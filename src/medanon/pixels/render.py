@@ -68,3 +68,12 @@ def _floats_to_grey(values: NDArray[np.generic]) -> NDArray[np.uint8]:
     scale = 255.0 / (high - low) if high > low else 0.0
     shown = np.where(finite, values, low).astype(np.float64)
     return np.clip((shown - low) * scale, 0, 255).astype(np.uint8)
+
+
+def brightest(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The brightest channel of each pixel of an 8-bit RGB image (rows × columns).
+
+    Yellow and green text stand out in it as much as white. Taken pairwise: numpy's
+    reduction over a last axis of three is over ten times slower on a whole frame.
+    """
+    return np.maximum(np.maximum(image[..., 0], image[..., 1]), image[..., 2])

@@ -32,10 +32,11 @@ MARGIN = DEFAULT_PIXELS.margin
 COVERED = 0.95
 
 
-def matching_lines(image: NDArray[np.uint8], grey: NDArray[np.uint8], weak: list[Box],
-                   taken: list[Box], match: TextMatch | None,
-                   expected: NDArray[np.bool_] | None = None) -> list[Box]:
+def matching_lines(grey: NDArray[np.uint8], weak: list[Box], taken: list[Box],
+                   match: TextMatch | None, expected: NDArray[np.bool_] | None = None) -> list[Box]:
     """The candidates (weak detections, then faint lines) whose text matches.
+
+    ``grey`` is the image's brightest channel (:func:`medanon.pixels.render.brightest`).
 
     Where text is ``expected`` (outside the ultrasound regions), a candidate whose text
     has :data:`MIN_TEXT` letters or digits is blanked whether it matches or not.
@@ -45,7 +46,7 @@ def matching_lines(image: NDArray[np.uint8], grey: NDArray[np.uint8], weak: list
         mask[max(0, y0 - MARGIN):y1 + MARGIN, max(0, x0 - MARGIN):x1 + MARGIN] = True
     candidates = [box for box in weak + faint_lines(grey)
                   if not _covered(mask, box)][:MAX_READ]
-    texts = ocr_read.read_lines(image, candidates)
+    texts = ocr_read.read_lines(grey, candidates)
     return [box for box, text in zip(candidates, texts, strict=True)
             if (match is not None and match(text))
             or (expected is not None and _centre_in(expected, box)
